@@ -1,0 +1,32 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Automation Flow",
+    "summary": "Automate processes on any record: flows of emails, activities "
+    "and server actions driven by time and by what people do",
+    "version": "18.0.1.0.0",
+    "category": "Productivity",
+    "website": "https://github.com/automation-flow/automation_flow",
+    "author": "automation_flow contributors",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["mail", "link_tracker", "base_automation"],
+    "data": [
+        "security/automation_flow_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
+        "views/automation_flow_tag_views.xml",
+        "views/automation_flow_filter_views.xml",
+        "views/automation_flow_step_views.xml",
+        "views/automation_flow_task_views.xml",
+        "views/automation_flow_enrollment_views.xml",
+        "views/automation_flow_views.xml",
+        "views/ir_actions_server_views.xml",
+        "views/automation_flow_menus.xml",
+    ],
+    "demo": [
+        "demo/automation_flow_demo.xml",
+    ],
+}

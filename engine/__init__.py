@@ -1,0 +1,23 @@
+"""The automation engine's vocabulary and arithmetic, free of the ORM.
+
+How to use
+==========
+
+The models import states, the trigger catalogue and the due-time arithmetic
+from here, so that the rules are written once and can be read (and tested with
+doctests) without a database::
+
+    from ..engine import schedule, states, triggers
+
+How it works
+============
+
+* :mod:`.states` names every state of flows, enrollments and tasks.
+* :mod:`.triggers` says, for each trigger, under which parent step type it fits,
+  whether its task waits for an event or is scheduled at once, and which event
+  wakes or cancels it.
+* :mod:`.schedule` turns a delay (amount + unit, optionally counted before or
+  after a date of the record) into a due datetime.
+"""
+
+from . import schedule, states, triggers  # noqa: F401

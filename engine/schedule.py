@@ -1,0 +1,48 @@
+"""Due-time arithmetic: a delay is an amount and a unit, counted from a base.
+
+The base is the trigger's moment (enrollment, parent done, event) or a date of
+the record, before or after it.
+
+>>> from datetime import datetime
+>>> base = datetime(2026, 1, 31, 9, 0)
+>>> add_delay(base, 2, "days")
+datetime.datetime(2026, 2, 2, 9, 0)
+>>> add_delay(base, 1, "months")  # months keep the calendar, not 30 days
+datetime.datetime(2026, 2, 28, 9, 0)
+>>> add_delay(base, 5, "minutes", before=True)
+datetime.datetime(2026, 1, 31, 8, 55)
+>>> add_delay(base, 0, "hours")
+datetime.datetime(2026, 1, 31, 9, 0)
+>>> add_delay(None, 3, "days") is None
+True
+>>> as_datetime(datetime(2026, 3, 1).date())
+datetime.datetime(2026, 3, 1, 0, 0)
+"""
+
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+
+DELAY_UNITS = ("minutes", "hours", "days", "weeks", "months")
+
+
+def add_delay(base, amount, unit, before=False):
+    """Return ``base`` moved by ``amount`` ``unit`` (backwards if ``before``).
+
+    ``None`` stays ``None``: a record without the date has no due time.
+    """
+    if base is None or base is False:
+        return None
+    if unit not in DELAY_UNITS:
+        raise ValueError(f"Unknown delay unit {unit!r}")
+    delta = relativedelta(**{unit: amount or 0})
+    return as_datetime(base) - delta if before else as_datetime(base) + delta
+
+
+def as_datetime(value):
+    """Dates of records count from midnight (UTC, as Odoo stores datetimes)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    raise TypeError(f"Not a date: {value!r}")

@@ -1,0 +1,80 @@
+"""The trigger catalogue: when a child task is created, due, or cancelled.
+
+Each trigger belongs to a *kind*:
+
+* ``start``: a root step, due at enrollment + delay;
+* ``after``: due when its parent task is done + delay;
+* ``event``: created waiting with its parent, woken by ``event`` (due at event
+  time + delay), expired when its expiry passes;
+* ``negative``: created scheduled at parent time + delay, cancelled if
+  ``event`` happens first.
+
+>>> TRIGGERS["email_not_opened"].kind, TRIGGERS["email_not_opened"].event
+('negative', 'opened')
+>>> sorted(t.key for t in triggers_for_parent("activity"))
+['activity_cancelled', 'activity_done', 'activity_not_done', 'after_step']
+>>> sorted(t.key for t in triggers_for_parent(None))
+['start']
+>>> fits("email_opened", "activity")
+False
+>>> fits("after_step", "action")
+True
+>>> events_implied("clicked")
+('clicked', 'opened')
+"""
+
+from collections import namedtuple
+
+Trigger = namedtuple("Trigger", "key kind parent_type event")
+
+START = "start"
+AFTER = "after"
+EVENT = "event"
+NEGATIVE = "negative"
+
+TRIGGERS = {
+    trigger.key: trigger
+    for trigger in (
+        Trigger("start", START, None, None),
+        Trigger("after_step", AFTER, "*", None),
+        Trigger("email_opened", EVENT, "email", "opened"),
+        Trigger("email_not_opened", NEGATIVE, "email", "opened"),
+        Trigger("email_clicked", EVENT, "email", "clicked"),
+        Trigger("email_not_clicked", NEGATIVE, "email", "clicked"),
+        Trigger("email_replied", EVENT, "email", "replied"),
+        Trigger("email_not_replied", NEGATIVE, "email", "replied"),
+        Trigger("email_bounced", EVENT, "email", "bounced"),
+        Trigger("activity_done", EVENT, "activity", "activity_done"),
+        Trigger("activity_cancelled", EVENT, "activity", "activity_cancelled"),
+        Trigger("activity_not_done", NEGATIVE, "activity", "activity_done"),
+    )
+}
+
+# A click or a reply proves the email was opened.
+IMPLIED_EVENTS = {"clicked": ("opened",), "replied": ("opened",)}
+
+
+def fits(trigger_key, parent_type):
+    """Whether a step with this trigger may hang under a parent of this type.
+
+    ``parent_type`` is ``None`` for a root step.
+    """
+    trigger = TRIGGERS[trigger_key]
+    if parent_type is None:
+        return trigger.kind == START
+    return trigger.parent_type in ("*", parent_type)
+
+
+def triggers_for_parent(parent_type):
+    """The triggers offered to a new child of a step of ``parent_type``."""
+    return [trigger for trigger in TRIGGERS.values() if fits(trigger.key, parent_type)]
+
+
+def events_implied(event):
+    """The event itself followed by the events it implies."""
+    return (event,) + IMPLIED_EVENTS.get(event, ())
+
+
+def waits_for_event(trigger_key):
+    """Tasks of these triggers are created waiting, with no due time."""
+    return TRIGGERS[trigger_key].kind == EVENT

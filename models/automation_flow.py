@@ -1,0 +1,487 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+import threading
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+from ..engine import states
+
+_logger = logging.getLogger(__name__)
+
+FLOW_STATES = [
+    (states.FLOW_DRAFT, "Draft"),
+    (states.FLOW_PERIODIC, "Periodic"),
+    (states.FLOW_ON_DEMAND, "On demand"),
+    (states.FLOW_DONE, "Done"),
+]
+# Field types whose values can say "the same person" across records.
+UNIQUE_FIELD_TYPES = ("char", "many2one", "integer", "selection")
+DEFAULT_ENROLL_BATCH_SIZE = 5000
+
+
+def is_testing():
+    """Commits are skipped under tests, which run in one transaction."""
+    return getattr(threading.current_thread(), "testing", False)
+
+
+class AutomationFlow(models.Model):
+    _name = "automation.flow"
+    _description = "Automation Flow"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        default=lambda self: self.env.company,
+        index=True,
+        help="Only records of this company (or of no company) are enrolled. "
+        "Leave empty to enroll records of every company.",
+    )
+    tag_ids = fields.Many2many("automation.flow.tag", string="Tags")
+    model_id = fields.Many2one(
+        "ir.model",
+        string="Model",
+        required=True,
+        ondelete="cascade",
+        domain=[("is_mail_thread", "=", True), ("transient", "=", False)],
+        help="The kind of record that goes through the flow. Only models with a "
+        "chatter can be used, so that every step leaves a trace on the record.",
+    )
+    model = fields.Char(
+        related="model_id.model", string="Model name", store=True, index=True
+    )
+    domain = fields.Char(
+        default="[]",
+        help="Records matching this domain enter the flow. It is checked again "
+        "before every step: a record that no longer matches leaves the flow.",
+    )
+    filter_id = fields.Many2one(
+        "automation.flow.filter",
+        string="Saved filter",
+        domain="[('model_id', '=', model_id)]",
+        help="A named domain shared between flows, combined with the domain above.",
+    )
+    unique_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Uniqueness based on",
+        ondelete="set null",
+        domain="[('model_id', '=', model_id), ('store', '=', True), "
+        f"('ttype', 'in', {list(UNIQUE_FIELD_TYPES)})]",
+        help="Enroll one record per distinct value of this field (e.g. the "
+        "email): a person present on several records goes through the flow "
+        "once. Records whose value is empty are not enrolled.",
+    )
+    state = fields.Selection(
+        FLOW_STATES,
+        default=states.FLOW_DRAFT,
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    is_periodic = fields.Boolean(
+        "Periodic",
+        help="Periodic flows enroll new matching records on every run of the "
+        "scheduler; the others enroll what matches when you press Run.",
+    )
+    step_ids = fields.One2many("automation.flow.step", "flow_id", string="Steps")
+    enrollment_ids = fields.One2many("automation.flow.enrollment", "flow_id")
+    last_enroll_date = fields.Datetime("Last enrollment", readonly=True, copy=False)
+    empty_key_count = fields.Integer(
+        "Records without uniqueness value",
+        readonly=True,
+        copy=False,
+        help="Matching records left out at the last enrollment because their "
+        "uniqueness field is empty.",
+    )
+    step_count = fields.Integer(compute="_compute_counters")
+    enrollment_count = fields.Integer(compute="_compute_counters")
+    enrollment_running_count = fields.Integer(compute="_compute_counters")
+    enrollment_done_count = fields.Integer(compute="_compute_counters")
+    task_count = fields.Integer(compute="_compute_counters")
+    task_error_count = fields.Integer(compute="_compute_counters")
+
+    @api.depends("step_ids", "enrollment_ids")
+    def _compute_counters(self):
+        Enrollment = self.env["automation.flow.enrollment"]
+        Task = self.env["automation.flow.task"]
+        enrollments = dict.fromkeys(self.ids, 0)
+        by_state = {}
+        for flow, state, count in Enrollment._read_group(
+            [("flow_id", "in", self.ids), ("is_test", "=", False)],
+            ["flow_id", "state"],
+            ["__count"],
+        ):
+            enrollments[flow.id] += count
+            by_state[flow.id, state] = count
+        tasks = {}
+        for flow, state, count in Task._read_group(
+            [("flow_id", "in", self.ids), ("is_test", "=", False)],
+            ["flow_id", "state"],
+            ["__count"],
+        ):
+            tasks[flow.id] = tasks.get(flow.id, 0) + count
+            tasks[flow.id, state] = count
+        steps = dict(
+            self.env["automation.flow.step"]._read_group(
+                [("flow_id", "in", self.ids)], ["flow_id"], ["__count"]
+            )
+        )
+        for flow in self:
+            flow.step_count = steps.get(flow._origin, 0)
+            flow.enrollment_count = enrollments.get(flow.id, 0)
+            flow.enrollment_running_count = by_state.get(
+                (flow.id, states.ENROLLMENT_RUNNING), 0
+            )
+            flow.enrollment_done_count = by_state.get(
+                (flow.id, states.ENROLLMENT_DONE), 0
+            )
+            flow.task_count = tasks.get(flow.id, 0)
+            flow.task_error_count = tasks.get((flow.id, states.TASK_ERROR), 0)
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+
+    @api.constrains("model_id", "domain", "filter_id")
+    def _check_domain(self):
+        for flow in self:
+            if flow.filter_id and flow.filter_id.model_id != flow.model_id:
+                raise ValidationError(
+                    _(
+                        "The saved filter %(filter)s is for %(filter_model)s, but "
+                        "the flow %(flow)s runs on %(model)s. Choose a filter of "
+                        "the same model.",
+                        filter=flow.filter_id.name,
+                        filter_model=flow.filter_id.model_id.name,
+                        flow=flow.name,
+                        model=flow.model_id.name,
+                    )
+                )
+            flow._get_records_domain()
+
+    @api.constrains("model_id", "unique_field_id")
+    def _check_unique_field(self):
+        for flow in self.filtered("unique_field_id"):
+            if flow.unique_field_id.model_id != flow.model_id:
+                raise ValidationError(
+                    _(
+                        "The uniqueness field %(field)s does not belong to %(model)s.",
+                        field=flow.unique_field_id.field_description,
+                        model=flow.model_id.name,
+                    )
+                )
+
+    def write(self, vals):
+        if "model_id" in vals and self.enrollment_ids:
+            raise UserError(
+                _(
+                    "Records already went through this flow: its model cannot be "
+                    "changed any more. Duplicate the flow instead."
+                )
+            )
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        return [
+            dict(vals, name=_("%s (copy)", flow.name))
+            for flow, vals in zip(self, vals_list, strict=True)
+        ]
+
+    def copy(self, default=None):
+        new_flows = super().copy(default=default)
+        for flow, new_flow in zip(self, new_flows, strict=True):
+            flow.step_ids.filtered(lambda step: not step.parent_id)._copy_tree(
+                new_flow
+            )
+        return new_flows
+
+    # ------------------------------------------------------------------
+    # Domains
+    # ------------------------------------------------------------------
+
+    def _get_records_domain(self):
+        """The domain a record of the flow's model must match to take part."""
+        self.ensure_one()
+        try:
+            domains = [safe_eval(self.domain or "[]")]
+            if self.filter_id:
+                domains.append(safe_eval(self.filter_id.domain or "[]"))
+            Model = self.env[self.model]
+            if self.company_id and "company_id" in Model._fields:
+                domains.append([("company_id", "in", [False, self.company_id.id])])
+            domain = expression.AND(domains)
+            # Validates field names and operators against the model.
+            Model._where_calc(domain)
+        except Exception as error:
+            raise ValidationError(
+                _(
+                    "The domain of the flow %(flow)s is not valid for %(model)s: "
+                    "%(error)s",
+                    flow=self.name,
+                    model=self.model_id.name,
+                    error=error,
+                )
+            ) from error
+        return domain
+
+    # ------------------------------------------------------------------
+    # State buttons
+    # ------------------------------------------------------------------
+
+    def action_start(self):
+        for flow in self:
+            if flow.state != states.FLOW_DRAFT:
+                raise UserError(_("Only draft flows can be started."))
+            if not flow.step_ids:
+                raise UserError(
+                    _("Add at least one step to the flow %s before starting it.")
+                    % flow.name
+                )
+        periodic = self.filtered("is_periodic")
+        periodic.write({"state": states.FLOW_PERIODIC})
+        (self - periodic).write({"state": states.FLOW_ON_DEMAND})
+        if periodic:
+            self.env.ref("automation_flow.cron_enroll_periodic")._trigger()
+        return True
+
+    def action_run(self):
+        """Enroll now what matches, then let the scheduler run the due tasks."""
+        for flow in self:
+            if flow.state not in states.FLOW_RUNNING:
+                raise UserError(
+                    _("Start the flow %s before running it.") % flow.name
+                )
+        self._enroll()
+        self.env.ref("automation_flow.cron_process_due_tasks")._trigger()
+        return True
+
+    def action_done(self):
+        self.write({"state": states.FLOW_DONE})
+        pending = self.env["automation.flow.task"].search(
+            [("flow_id", "in", self.ids), ("state", "in", states.TASK_PENDING)]
+        )
+        pending._set_cancelled()
+        self.env["automation.flow.enrollment"].search(
+            [("flow_id", "in", self.ids), ("state", "=", states.ENROLLMENT_RUNNING)]
+        )._set_state(states.ENROLLMENT_CANCELLED)
+        return True
+
+    def action_draft(self):
+        for flow in self:
+            if flow.with_context(active_test=False).enrollment_ids:
+                raise UserError(
+                    _(
+                        "Records already went through the flow %s: it cannot go "
+                        "back to draft. Duplicate it to change it freely."
+                    )
+                    % flow.name
+                )
+        self.write({"state": states.FLOW_DRAFT})
+        return True
+
+    def action_view_enrollments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "automation_flow.action_automation_flow_enrollment"
+        )
+        action["domain"] = [("flow_id", "=", self.id)]
+        action["context"] = {"default_flow_id": self.id}
+        return action
+
+    def action_view_tasks(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "automation_flow.action_automation_flow_task"
+        )
+        action["domain"] = [("flow_id", "=", self.id)]
+        action["context"] = {"search_default_group_by_step": 1}
+        return action
+
+    def action_view_matching_records(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Records matching %s", self.name),
+            "res_model": self.model,
+            "view_mode": "list,form",
+            "domain": self._get_records_domain(),
+        }
+
+    def action_create_automation_rule(self):
+        """Shortcut: an automation rule that pushes records into this flow."""
+        self.ensure_one()
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": _("Enroll in %s", self.name),
+                "model_id": self.model_id.id,
+                "state": "automation_flow_enroll",
+                "automation_flow_id": self.id,
+                "usage": "base_automation",
+            }
+        )
+        rule = self.env["base.automation"].create(
+            {
+                "name": _("Enroll in %s", self.name),
+                "model_id": self.model_id.id,
+                "trigger": "on_create_or_write",
+                "action_server_ids": [(6, 0, action.ids)],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "base.automation",
+            "res_id": rule.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------
+    # Enrollment
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_enroll_periodic(self):
+        flows = self.search([("state", "=", states.FLOW_PERIODIC)])
+        for flow in flows:
+            flow._enroll(commit=not is_testing())
+        if flows:
+            self.env.ref("automation_flow.cron_process_due_tasks")._trigger()
+
+    def _enroll(self, res_ids=None, is_test=False, commit=False):
+        """Enroll the matching records not enrolled yet; return the enrollments.
+
+        Set-based: per batch, one ``INSERT … SELECT`` finds the candidates,
+        skips what is enrolled (by record, or by uniqueness value) and inserts
+        the enrollments; then the root tasks are inserted in one go. The
+        partial unique indexes on enrollments keep "once" true when two workers
+        enroll at the same time (``ON CONFLICT DO NOTHING``).
+
+        :param res_ids: restrict the candidates (event enrollment)
+        :param is_test: a test enrollment, allowed beside a real one
+        :param commit: commit after each batch (crons, not tests)
+        """
+        Enrollment = self.env["automation.flow.enrollment"]
+        enrollments = Enrollment
+        batch_size = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("automation_flow.enroll_batch_size", DEFAULT_ENROLL_BATCH_SIZE)
+        )
+        for flow in self:
+            if flow.state not in states.FLOW_RUNNING and not is_test:
+                continue
+            while True:
+                rows = flow._insert_enrollments(res_ids, is_test, batch_size)
+                if not rows:
+                    break
+                batch = Enrollment.browse([row[0] for row in rows])
+                flow.step_ids.filtered(lambda s: not s.parent_id)._create_root_tasks(
+                    rows, is_test
+                )
+                enrollments |= batch
+                if commit:
+                    # Each batch is whole (enrollments and their root tasks):
+                    # commit it so a crash later keeps it and the next run
+                    # does not enroll it again.
+                    self.env.cr.commit()
+                self.env.invalidate_all()
+                if len(rows) < batch_size or is_test:
+                    break
+            flow.last_enroll_date = fields.Datetime.now()
+        return enrollments
+
+    def _insert_enrollments(self, res_ids, is_test, limit):
+        """Insert one batch of enrollments; return ``[(id, res_id), …]``."""
+        self.ensure_one()
+        Model = self.env[self.model].sudo()  # the flow decides who enters,
+        # not the record rules of the user who pressed Run; the company
+        # restriction is part of the domain.
+        domain = self._get_records_domain()
+        if res_ids is not None:
+            domain = expression.AND([domain, [("id", "in", list(res_ids))]])
+        Model.flush_model()
+        self.env["automation.flow.enrollment"].flush_model()
+        query = Model._search(domain)
+        key = self._unique_key_sql(Model._table)
+        if is_test:
+            # A test enrollment ignores what is enrolled already.
+            already = SQL("FALSE")
+        else:
+            already = SQL(
+                """EXISTS (
+                    SELECT FROM automation_flow_enrollment enrolled
+                    WHERE enrolled.flow_id = %(flow)s AND NOT enrolled.is_test
+                      AND (enrolled.res_id = candidate.id
+                           OR enrolled.unique_key = candidate.key))""",
+                flow=self.id,
+            )
+        if self.unique_field_id:
+            candidates = SQL(
+                """SELECT DISTINCT ON (key) id, key
+                   FROM (%(select)s) keyed WHERE key IS NOT NULL
+                   ORDER BY key, id""",
+                select=query.select(SQL.identifier(Model._table, "id"), SQL("%s AS key", key)),
+            )
+            if not is_test:
+                self._count_empty_keys(query, key)
+        else:
+            candidates = query.select(
+                SQL.identifier(Model._table, "id"), SQL("NULL::varchar AS key")
+            )
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO automation_flow_enrollment (
+                       flow_id, company_id, model, res_id, unique_key, state,
+                       is_test, date_start, create_uid, create_date, write_uid,
+                       write_date)
+                   SELECT %(flow)s, %(company)s, %(model)s, candidate.id,
+                          candidate.key, %(state)s, %(is_test)s, %(now)s,
+                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                   FROM (%(candidates)s) candidate
+                   WHERE NOT %(already)s
+                   ORDER BY candidate.id
+                   LIMIT %(limit)s
+                   ON CONFLICT DO NOTHING
+                   RETURNING id, res_id""",
+                flow=self.id,
+                company=self.company_id.id or None,
+                model=self.model,
+                state=states.ENROLLMENT_RUNNING,
+                is_test=is_test,
+                now=now,
+                uid=self.env.uid,
+                candidates=candidates,
+                already=already,
+                limit=limit,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _unique_key_sql(self, table):
+        """SQL of the normalized uniqueness value (emails compare lowercased)."""
+        if not self.unique_field_id:
+            return SQL("NULL::varchar")
+        column = SQL.identifier(table, self.unique_field_id.name)
+        if self.unique_field_id.ttype == "char":
+            return SQL("NULLIF(lower(trim(%s)), '')", column)
+        return SQL("%s::varchar", column)
+
+    def _count_empty_keys(self, query, key):
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM (%s) keyed WHERE key IS NULL",
+                query.select(SQL("%s AS key", key)),
+            )
+        )
+        self.empty_key_count = self.env.cr.fetchone()[0]

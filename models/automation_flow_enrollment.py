@@ -1,0 +1,124 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine import states
+
+ENROLLMENT_STATES = [
+    (states.ENROLLMENT_RUNNING, "Running"),
+    (states.ENROLLMENT_DONE, "Done"),
+    (states.ENROLLMENT_EXITED, "Exited"),
+    (states.ENROLLMENT_CANCELLED, "Cancelled"),
+]
+
+
+class AutomationFlowEnrollment(models.Model):
+    """One record taking part in one flow.
+
+    Rows are inserted in bulk by ``automation.flow._enroll``; the partial unique
+    indexes created in ``init`` make a record (or a uniqueness value) enter a
+    flow once, however many workers enroll at the same time.
+    """
+
+    _name = "automation.flow.enrollment"
+    _description = "Automation Flow Enrollment"
+    _order = "id desc"
+    _rec_name = "record_name"
+
+    flow_id = fields.Many2one(
+        "automation.flow", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    model = fields.Char(required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        "Record ID", model_field="model", required=True, readonly=True
+    )
+    record_name = fields.Char("Record", compute="_compute_record_name")
+    unique_key = fields.Char("Uniqueness value", readonly=True)
+    state = fields.Selection(
+        ENROLLMENT_STATES,
+        default=states.ENROLLMENT_RUNNING,
+        required=True,
+        readonly=True,
+    )
+    is_test = fields.Boolean(
+        "Test", readonly=True, help="Test enrollments are kept apart from statistics."
+    )
+    date_start = fields.Datetime("Enrolled on", readonly=True)
+    date_done = fields.Datetime("Ended on", readonly=True)
+    exit_reason = fields.Char(readonly=True)
+    task_ids = fields.One2many("automation.flow.task", "enrollment_id", string="Tasks")
+
+    def init(self):
+        cr = self.env.cr
+        cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS automation_flow_enrollment_record_uniq
+               ON automation_flow_enrollment (flow_id, res_id) WHERE NOT is_test"""
+        )
+        cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS automation_flow_enrollment_key_uniq
+               ON automation_flow_enrollment (flow_id, unique_key)
+               WHERE NOT is_test AND unique_key IS NOT NULL"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS automation_flow_enrollment_running_idx
+               ON automation_flow_enrollment (id) WHERE state = 'running'"""
+        )
+
+    @api.depends("model", "res_id")
+    def _compute_record_name(self):
+        for model, enrollments in self.grouped("model").items():
+            records = self.env[model].browse(enrollments.mapped("res_id")).exists()
+            names = dict(records.sudo().mapped(lambda r: (r.id, r.display_name)))
+            for enrollment in enrollments:
+                enrollment.record_name = names.get(
+                    enrollment.res_id, f"{model},{enrollment.res_id}"
+                )
+
+    def _set_state(self, state, reason=None):
+        """Leave the flow: end the enrollments and cancel their pending tasks."""
+        vals = {"state": state, "date_done": fields.Datetime.now()}
+        if reason:
+            vals["exit_reason"] = reason
+        self.write(vals)
+        if state != states.ENROLLMENT_DONE:
+            self.env["automation.flow.task"].search(
+                [("enrollment_id", "in", self.ids), ("state", "in", states.TASK_PENDING)]
+            )._set_cancelled()
+
+    @api.model
+    def _close_finished(self):
+        """Mark done the running enrollments that have no pending task left.
+
+        One statement for the whole table: done at the end of a scheduler run
+        rather than per batch, because tasks of one enrollment are executed by
+        several workers at once and none of them sees the whole picture.
+        """
+        self.env["automation.flow.task"].flush_model()
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_enrollment enrollment
+                   SET state = %(done)s, date_done = %(now)s, write_date = %(now)s
+                   WHERE enrollment.state = %(running)s
+                     AND NOT EXISTS (
+                         SELECT FROM automation_flow_task task
+                         WHERE task.enrollment_id = enrollment.id
+                           AND task.state IN %(pending)s)""",
+                done=states.ENROLLMENT_DONE,
+                running=states.ENROLLMENT_RUNNING,
+                pending=states.TASK_PENDING,
+                now=fields.Datetime.now(),
+            )
+        )
+        self.invalidate_model(["state", "date_done"])
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,347 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+from ..engine import schedule, states, triggers
+
+TRIGGER_SELECTION = [
+    ("start", "At enrollment"),
+    ("after_step", "After the previous step"),
+    ("email_opened", "Email opened"),
+    ("email_not_opened", "Email not opened"),
+    ("email_clicked", "Email clicked"),
+    ("email_not_clicked", "Email not clicked"),
+    ("email_replied", "Email replied"),
+    ("email_not_replied", "Email not replied"),
+    ("email_bounced", "Email bounced"),
+    ("activity_done", "Activity done"),
+    ("activity_cancelled", "Activity cancelled"),
+    ("activity_not_done", "Activity not done"),
+]
+DELAY_UNITS = [
+    ("minutes", "Minutes"),
+    ("hours", "Hours"),
+    ("days", "Days"),
+    ("weeks", "Weeks"),
+    ("months", "Months"),
+]
+
+
+class AutomationFlowStep(models.Model):
+    """A node of a flow's tree of steps.
+
+    Each step type lives in its own file (``automation_flow_step_<type>.py``):
+    it adds its value to ``step_type``, its fields, and a batch executor
+    ``_execute_<type>(tasks)`` that runs the step for all the tasks at once.
+    """
+
+    _name = "automation.flow.step"
+    _description = "Automation Flow Step"
+    _order = "sequence, id"
+    _parent_store = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    flow_id = fields.Many2one(
+        "automation.flow", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="flow_id.company_id", store=True)
+    model_id = fields.Many2one(related="flow_id.model_id")
+    model = fields.Char(related="flow_id.model", string="Model name")
+    parent_id = fields.Many2one(
+        "automation.flow.step",
+        string="Parent step",
+        ondelete="cascade",
+        index=True,
+        domain="[('flow_id', '=', flow_id)]",
+    )
+    parent_path = fields.Char(index=True)
+    child_ids = fields.One2many("automation.flow.step", "parent_id", string="Next steps")
+    step_type = fields.Selection([], string="Type", required=True)
+    parent_type = fields.Selection(related="parent_id.step_type", string="Parent type")
+    trigger = fields.Selection(
+        TRIGGER_SELECTION,
+        required=True,
+        default="start",
+        help="When the step becomes due, relative to its parent step.",
+    )
+    delay = fields.Integer(
+        help="How long after the trigger (or before/after the date below) the "
+        "step runs."
+    )
+    delay_unit = fields.Selection(DELAY_UNITS, default="hours", required=True)
+    date_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Count from date",
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('ttype', 'in', ['date', 'datetime']), "
+        "('store', '=', True)]",
+        help="Count the delay from this date of the record instead of from the "
+        "trigger: e.g. 5 minutes before the start of a meeting.",
+    )
+    date_direction = fields.Selection(
+        [("before", "Before"), ("after", "After")], default="after", required=True
+    )
+    expiry = fields.Integer(
+        help="A step waiting for an event that does not happen within this "
+        "time is expired. 0 waits forever."
+    )
+    expiry_unit = fields.Selection(DELAY_UNITS, default="days", required=True)
+    domain = fields.Char(
+        default="[]",
+        help="Checked when the step is due, besides the flow's domain: records "
+        "that do not match skip this step and the steps after it.",
+    )
+    task_ids = fields.One2many("automation.flow.task", "step_id")
+    task_scheduled_count = fields.Integer(compute="_compute_task_counters")
+    task_waiting_count = fields.Integer(compute="_compute_task_counters")
+    task_done_count = fields.Integer(compute="_compute_task_counters")
+    task_skipped_count = fields.Integer(compute="_compute_task_counters")
+    task_expired_count = fields.Integer(compute="_compute_task_counters")
+    task_cancelled_count = fields.Integer(compute="_compute_task_counters")
+    task_error_count = fields.Integer(compute="_compute_task_counters")
+
+    @api.depends("task_ids.state")
+    def _compute_task_counters(self):
+        counts = {
+            (step.id, state): count
+            for step, state, count in self.env["automation.flow.task"]._read_group(
+                [("step_id", "in", self.ids), ("is_test", "=", False)],
+                ["step_id", "state"],
+                ["__count"],
+            )
+        }
+        for step in self:
+            for state in (
+                states.TASK_SCHEDULED,
+                states.TASK_WAITING,
+                states.TASK_DONE,
+                states.TASK_SKIPPED,
+                states.TASK_EXPIRED,
+                states.TASK_CANCELLED,
+                states.TASK_ERROR,
+            ):
+                step[f"task_{state}_count"] = counts.get((step.id, state), 0)
+
+    @api.onchange("parent_id")
+    def _onchange_parent_id(self):
+        if self.parent_id and self.trigger == "start":
+            self.trigger = "after_step"
+        elif not self.parent_id:
+            self.trigger = "start"
+
+    # ------------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------------
+
+    @api.constrains("parent_id", "trigger", "step_type", "flow_id")
+    def _check_trigger(self):
+        labels = dict(self._fields["trigger"]._description_selection(self.env))
+        types = dict(self._fields["step_type"]._description_selection(self.env))
+        if self._has_cycle():
+            raise ValidationError(_("A step cannot be its own ancestor."))
+        for step in self | self.child_ids:
+            if step.parent_id and step.parent_id.flow_id != step.flow_id:
+                raise ValidationError(
+                    _("The step %s must belong to the flow of its parent.", step.name)
+                )
+            if not triggers.fits(step.trigger, step.parent_id.step_type or None):
+                if not step.parent_id:
+                    raise ValidationError(
+                        _(
+                            "The step %(step)s has no parent step: its trigger "
+                            "must be 'At enrollment'.",
+                            step=step.name,
+                        )
+                    )
+                raise ValidationError(
+                    _(
+                        "The trigger '%(trigger)s' of the step %(step)s does not "
+                        "fit under a step of type %(type)s. Choose a trigger "
+                        "offered for that type.",
+                        trigger=labels[step.trigger],
+                        step=step.name,
+                        type=types.get(step.parent_id.step_type),
+                    )
+                )
+
+    @api.constrains("delay", "expiry")
+    def _check_delays(self):
+        for step in self:
+            if step.delay < 0 or step.expiry < 0:
+                raise ValidationError(
+                    _(
+                        "The delay and the expiry of the step %s cannot be "
+                        "negative. To run before a date, choose a date to count "
+                        "from and 'Before'.",
+                        step.name,
+                    )
+                )
+
+    @api.constrains("date_field_id", "domain", "flow_id")
+    def _check_model_fields(self):
+        for step in self:
+            if step.date_field_id and step.date_field_id.model_id != step.model_id:
+                raise ValidationError(
+                    _(
+                        "The date %(field)s of the step %(step)s is not a field "
+                        "of %(model)s.",
+                        field=step.date_field_id.field_description,
+                        step=step.name,
+                        model=step.model_id.name,
+                    )
+                )
+            try:
+                self.env[step.model]._where_calc(safe_eval(step.domain or "[]"))
+            except Exception as error:
+                raise ValidationError(
+                    _(
+                        "The domain of the step %(step)s is not valid for "
+                        "%(model)s: %(error)s",
+                        step=step.name,
+                        model=step.model_id.name,
+                        error=error,
+                    )
+                ) from error
+
+    def _raise_wrong_model(self, what, record):
+        """Shared message of the type constraints: ``record`` is for another model."""
+        raise ValidationError(
+            _(
+                "The %(what)s %(name)s of the step %(step)s is for another model "
+                "than the flow's (%(model)s). Choose one made for %(model)s.",
+                what=what,
+                name=record.display_name,
+                step=self.name,
+                model=self.model_id.name,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Tree
+    # ------------------------------------------------------------------
+
+    def _copy_tree(self, flow, parent=None):
+        for step in self:
+            new_step = step.copy({"flow_id": flow.id, "parent_id": parent and parent.id})
+            step.child_ids._copy_tree(flow, new_step)
+
+    # ------------------------------------------------------------------
+    # Task creation
+    # ------------------------------------------------------------------
+
+    def _get_domain(self):
+        """The flow's domain and the step's, as one domain."""
+        self.ensure_one()
+        return expression.AND(
+            [self.flow_id._get_records_domain(), safe_eval(self.domain or "[]")]
+        )
+
+    def _anchor_dates(self, res_ids):
+        """The date each record counts from, ``{res_id: datetime or None}``."""
+        self.ensure_one()
+        Model = self.env[self.model]
+        Model.flush_model([self.date_field_id.name])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                SQL.identifier(self.date_field_id.name),
+                SQL.identifier(Model._table),
+                list(res_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _due_dates(self, res_ids, base):
+        """Due datetime for each record (list), counted from ``base`` or the date.
+
+        A record whose anchor date is empty is due at once: the executor then
+        skips it with the reason.
+        """
+        self.ensure_one()
+        before = self.date_direction == "before"
+        if not self.date_field_id:
+            due = schedule.add_delay(base, self.delay, self.delay_unit)
+            return [due] * len(res_ids)
+        anchors = self._anchor_dates(res_ids)
+        return [
+            schedule.add_delay(anchors.get(res_id), self.delay, self.delay_unit, before)
+            or base
+            for res_id in res_ids
+        ]
+
+    def _task_values(self, enrollment_ids, res_ids, parent_ids, base, is_test):
+        """Rows of new tasks of this step (see ``task._insert``)."""
+        self.ensure_one()
+        if triggers.waits_for_event(self.trigger):
+            state = states.TASK_WAITING
+            due_dates = [None] * len(res_ids)
+            expires_at = (
+                schedule.add_delay(base, self.expiry, self.expiry_unit)
+                if self.expiry
+                else None
+            )
+        else:
+            state = states.TASK_SCHEDULED
+            due_dates = self._due_dates(res_ids, base)
+            expires_at = None
+        return {
+            "enrollment_id": enrollment_ids,
+            "step_id": [self.id] * len(res_ids),
+            "parent_id": parent_ids,
+            "res_id": res_ids,
+            "state": [state] * len(res_ids),
+            "scheduled_at": due_dates,
+            "expires_at": [expires_at] * len(res_ids),
+            "is_test": [is_test] * len(res_ids),
+        }
+
+    def _create_root_tasks(self, enrollment_rows, is_test):
+        """Insert the tasks of these root steps for new ``(enrollment_id, res_id)``."""
+        enrollment_ids = [row[0] for row in enrollment_rows]
+        res_ids = [row[1] for row in enrollment_rows]
+        now = fields.Datetime.now()
+        Task = self.env["automation.flow.task"]
+        for step in self:
+            Task._insert(
+                step.flow_id,
+                step._task_values(
+                    enrollment_ids, res_ids, [None] * len(res_ids), now, is_test
+                ),
+            )
+
+    def _create_child_tasks(self, parent_tasks):
+        """Insert the tasks of the children of these steps, one per parent task
+        of ``parent_tasks``: scheduled, or waiting for their event."""
+        Task = self.env["automation.flow.task"]
+        now = fields.Datetime.now()
+        by_step = parent_tasks.grouped("step_id")
+        for step in self:
+            tasks = by_step.get(step)
+            if not tasks:
+                continue
+            for child in step.child_ids:
+                for is_test, group in tasks.grouped("is_test").items():
+                    Task._insert(
+                        step.flow_id,
+                        child._task_values(
+                            [task.enrollment_id.id for task in group],
+                            group.mapped("res_id"),
+                            group.ids,
+                            now,
+                            is_test,
+                        ),
+                    )
+
+    # ------------------------------------------------------------------
+    # Execution
+    # ------------------------------------------------------------------
+
+    def _execute(self, tasks):
+        """Run this step for ``tasks`` (all its own, records exist and match)."""
+        self.ensure_one()
+        return getattr(self, f"_execute_{self.step_type}")(tasks)

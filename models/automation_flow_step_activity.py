@@ -1,0 +1,123 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class AutomationFlowStep(models.Model):
+    _inherit = "automation.flow.step"
+
+    step_type = fields.Selection(
+        selection_add=[("activity", "Schedule an activity")],
+        ondelete={"activity": "cascade"},
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity type",
+        domain="['|', ('res_model', '=', False), ('res_model', '=', model)]",
+    )
+    activity_summary = fields.Char("Summary", translate=True)
+    activity_note = fields.Html("Note", translate=True)
+    activity_deadline_days = fields.Integer(
+        "Deadline (days)", help="Days between the step and the activity's deadline."
+    )
+    activity_user_type = fields.Selection(
+        [("fixed", "A user"), ("field", "A user of the record")],
+        string="Assign to",
+        default="fixed",
+    )
+    activity_user_id = fields.Many2one(
+        "res.users",
+        string="Assignee",
+        help="With 'A user of the record', the user when the record has none.",
+    )
+    activity_user_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="User field",
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('relation', '=', 'res.users'), "
+        "('ttype', '=', 'many2one')]",
+        help="E.g. the salesperson of the record.",
+    )
+    activity_notify = fields.Boolean(
+        "Notify the assignee",
+        help="Email each assignee about the new activity. It costs one "
+        "notification per activity: leave it off for large flows.",
+    )
+
+    @api.constrains("step_type", "activity_type_id", "activity_user_type",
+                    "activity_user_id", "activity_user_field_id", "flow_id")
+    def _check_activity(self):
+        for step in self.filtered(lambda s: s.step_type == "activity"):
+            if not step.activity_type_id:
+                raise ValidationError(
+                    _("Choose the activity type the step %s schedules.", step.name)
+                )
+            model = step.activity_type_id.res_model
+            if model and model != step.model:
+                step._raise_wrong_model(_("activity type"), step.activity_type_id)
+            if step.activity_user_type == "field":
+                field = step.activity_user_field_id
+                if not field:
+                    raise ValidationError(
+                        _("Choose the user field of the step %s.", step.name)
+                    )
+                if field.model_id != step.model_id:
+                    step._raise_wrong_model(_("user field"), field)
+            elif not step.activity_user_id:
+                raise ValidationError(
+                    _("Choose the user the step %s assigns.", step.name)
+                )
+
+    def _execute_activity(self, tasks):
+        """Schedule one activity per task, all in one ``create``."""
+        self.ensure_one()
+        records = tasks._records()
+        assignees = self._activity_assignees(records)
+        deadline = fields.Date.context_today(self) + relativedelta(
+            days=self.activity_deadline_days
+        )
+        res_model_id = self.env["ir.model"]._get_id(self.model)
+        values_list = []
+        for task in tasks:
+            user = assignees.get(task.res_id)
+            if not user:
+                raise UserError(
+                    _(
+                        "The record %(record)s has no %(field)s to assign the "
+                        "activity to, and the step %(step)s names no user.",
+                        record=task.record_name,
+                        field=self.activity_user_field_id.field_description,
+                        step=self.name,
+                    )
+                )
+            values_list.append(
+                {
+                    "res_model_id": res_model_id,
+                    "res_id": task.res_id,
+                    "activity_type_id": self.activity_type_id.id,
+                    "summary": self.activity_summary or False,
+                    "note": self.activity_note or False,
+                    "date_deadline": deadline,
+                    "user_id": user,
+                    "automated": True,
+                }
+            )
+        # Activities belong to the flow, not to whoever runs the scheduler.
+        Activity = self.env["mail.activity"].sudo()
+        if not self.activity_notify:
+            Activity = Activity.with_context(mail_activity_quick_update=True)
+        activities = Activity.create(values_list)
+        tasks._write_links(activity_id=activities.ids)
+
+    def _activity_assignees(self, records):
+        """``{res_id: user id}`` of the activity of each record."""
+        if self.activity_user_type != "field":
+            return dict.fromkeys(records.ids, self.activity_user_id.id)
+        field_name = self.activity_user_field_id.name
+        return {
+            record.id: record[field_name].id or self.activity_user_id.id
+            for record in records.sudo()
+        }

@@ -1,0 +1,456 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+import time
+
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..engine import schedule, states
+from .automation_flow import is_testing
+
+_logger = logging.getLogger(__name__)
+
+TASK_STATES = [
+    (states.TASK_WAITING, "Waiting"),
+    (states.TASK_SCHEDULED, "Scheduled"),
+    (states.TASK_DONE, "Done"),
+    (states.TASK_SKIPPED, "Skipped"),
+    (states.TASK_EXPIRED, "Expired"),
+    (states.TASK_CANCELLED, "Cancelled"),
+    (states.TASK_ERROR, "Error"),
+]
+DEFAULT_BATCH_SIZE = 500
+DEFAULT_TIME_BUDGET = 240
+# Another worker changed a row this batch needs: the batch is retried later,
+# it is not the record's fault.
+RETRYABLE_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
+INSERTED_COLUMNS = {
+    "enrollment_id": "int4",
+    "step_id": "int4",
+    "parent_id": "int4",
+    "res_id": "int4",
+    "state": "varchar",
+    "scheduled_at": "timestamp",
+    "expires_at": "timestamp",
+    "is_test": "bool",
+}
+
+
+class AutomationFlowTask(models.Model):
+    """One step due or done for one enrollment.
+
+    How it works: tasks are inserted in bulk (``_insert``) when records enroll
+    and when a parent task is done. The scheduler takes due tasks with
+    ``FOR UPDATE SKIP LOCKED`` (``_acquire_due_tasks``) so that several workers
+    share them, runs them per step in batches (``_execute``), and commits per
+    batch. States change only through the ``_set_*`` methods.
+    """
+
+    _name = "automation.flow.task"
+    _description = "Automation Flow Task"
+    _order = "id desc"
+    _rec_name = "step_id"
+
+    enrollment_id = fields.Many2one(
+        "automation.flow.enrollment", required=True, ondelete="cascade", index=True
+    )
+    flow_id = fields.Many2one(
+        "automation.flow", required=True, ondelete="cascade", index=True
+    )
+    step_id = fields.Many2one(
+        "automation.flow.step", required=True, ondelete="cascade", index=True
+    )
+    step_type = fields.Selection(related="step_id.step_type")
+    trigger = fields.Selection(related="step_id.trigger")
+    parent_id = fields.Many2one(
+        "automation.flow.task",
+        string="Parent task",
+        ondelete="cascade",
+        index="btree_not_null",
+    )
+    child_ids = fields.One2many("automation.flow.task", "parent_id", string="Next tasks")
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    model = fields.Char(required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        "Record ID", model_field="model", required=True, readonly=True
+    )
+    record_name = fields.Char(related="enrollment_id.record_name", string="Record")
+    is_test = fields.Boolean("Test", readonly=True)
+    state = fields.Selection(
+        TASK_STATES, default=states.TASK_SCHEDULED, required=True, readonly=True
+    )
+    scheduled_at = fields.Datetime("Due on", readonly=True)
+    expires_at = fields.Datetime("Expires on", readonly=True)
+    done_at = fields.Datetime("Ended on", readonly=True)
+    error_message = fields.Text("Error", readonly=True)
+    mail_mail_id = fields.Many2one(
+        "mail.mail", string="Email", ondelete="set null", index="btree_not_null"
+    )
+    email_message_id = fields.Char(
+        "Message-Id", readonly=True, index="btree_not_null", copy=False
+    )
+    activity_id = fields.Many2one(
+        "mail.activity", string="Activity", ondelete="set null", index="btree_not_null"
+    )
+
+    def init(self):
+        cr = self.env.cr
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS automation_flow_task_due_idx
+               ON automation_flow_task (scheduled_at, id) WHERE state = 'scheduled'"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS automation_flow_task_expiry_idx
+               ON automation_flow_task (expires_at)
+               WHERE state = 'waiting' AND expires_at IS NOT NULL"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS automation_flow_task_pending_idx
+               ON automation_flow_task (enrollment_id)
+               WHERE state IN ('waiting', 'scheduled')"""
+        )
+
+    # ------------------------------------------------------------------
+    # Creation
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _insert(self, flow, values):
+        """Insert many tasks of ``flow`` in one statement.
+
+        ``values`` maps each column of ``INSERTED_COLUMNS`` to a list, one
+        item per task. The ORM ``create`` costs more than the whole engine at
+        the sizes flows run at; nothing computed depends on these rows.
+        """
+        count = len(values["res_id"])
+        if not count:
+            return
+        now = fields.Datetime.now()
+        arrays = SQL(", ").join(
+            SQL("%s::%s[]", values[column], SQL(sql_type))
+            for column, sql_type in INSERTED_COLUMNS.items()
+        )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO automation_flow_task (
+                       %(columns)s, flow_id, company_id, model,
+                       create_uid, create_date, write_uid, write_date)
+                   SELECT rows.*, %(flow)s, %(company)s, %(model)s,
+                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                   FROM unnest(%(arrays)s) AS rows""",
+                columns=SQL(", ").join(map(SQL.identifier, INSERTED_COLUMNS)),
+                arrays=arrays,
+                flow=flow.id,
+                company=flow.company_id.id or None,
+                model=flow.model,
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        self.env["automation.flow.enrollment"].invalidate_model(["task_ids"])
+        self.env["automation.flow.step"].invalidate_model(["task_ids"])
+        self.invalidate_model(["child_ids"])
+
+    def _write_links(self, **columns):
+        """Store, per task, what its step created (mail, activity, …).
+
+        Each keyword is a column and a list aligned with ``self``; one
+        ``UPDATE`` for the batch.
+        """
+        names = list(columns)
+        types = {name: self._fields[name].column_type[1] for name in names}
+        self.flush_recordset(names)
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_task task SET %(assignments)s
+                   FROM unnest(%(ids)s::int4[], %(arrays)s) AS link(id, %(names)s)
+                   WHERE task.id = link.id""",
+                assignments=SQL(", ").join(
+                    SQL("%s = link.%s", SQL.identifier(name), SQL.identifier(name))
+                    for name in names
+                ),
+                ids=self.ids,
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", list(columns[name]), SQL(types[name]))
+                    for name in names
+                ),
+                names=SQL(", ").join(map(SQL.identifier, names)),
+            )
+        )
+        self.invalidate_recordset(names)
+
+    # ------------------------------------------------------------------
+    # State transitions: one write over the set, stamping the time
+    # ------------------------------------------------------------------
+
+    def _set_done(self):
+        self.write(
+            {"state": states.TASK_DONE, "done_at": fields.Datetime.now(), "error_message": False}
+        )
+
+    def _set_skipped(self, reason):
+        self.write(
+            {"state": states.TASK_SKIPPED, "done_at": fields.Datetime.now(), "error_message": reason}
+        )
+
+    def _set_expired(self):
+        self.write({"state": states.TASK_EXPIRED, "done_at": fields.Datetime.now()})
+
+    def _set_cancelled(self, reason=False):
+        self.write(
+            {"state": states.TASK_CANCELLED, "done_at": fields.Datetime.now(), "error_message": reason}
+        )
+
+    def _set_error(self, message):
+        self.write(
+            {"state": states.TASK_ERROR, "done_at": fields.Datetime.now(), "error_message": message}
+        )
+
+    def _set_scheduled(self, at):
+        self.write(
+            {"state": states.TASK_SCHEDULED, "scheduled_at": at, "done_at": False, "error_message": False}
+        )
+
+    # ------------------------------------------------------------------
+    # Scheduler
+    # ------------------------------------------------------------------
+
+    def _get_param(self, name, default):
+        return int(
+            self.env["ir.config_parameter"].sudo().get_param(f"automation_flow.{name}", default)
+        )
+
+    @api.model
+    def _cron_process_due_tasks(self):
+        self._process_due_tasks(
+            time_budget=self._get_param("cron_time_budget", DEFAULT_TIME_BUDGET),
+            commit=not is_testing(),
+        )
+
+    @api.model
+    def _process_due_tasks(self, time_budget=None, commit=False):
+        """Run due tasks batch after batch; return how many were taken.
+
+        :param time_budget: seconds after which no new batch is started; the
+            cron is then triggered again to go on
+        :param commit: commit after each batch (the cron; never in tests)
+        """
+        started = time.monotonic()
+        batch_size = self._get_param("batch_size", DEFAULT_BATCH_SIZE)
+        self._expire_waiting_tasks()
+        taken, postponed_ids = 0, []
+        while True:
+            tasks = self._acquire_due_tasks(batch_size, exclude_ids=postponed_ids)
+            if not tasks:
+                break
+            try:
+                with self.env.cr.savepoint():
+                    tasks._execute()
+            except RETRYABLE_ERRORS as error:
+                _logger.info("Tasks postponed, another worker holds their rows: %s", error)
+                postponed_ids += tasks.ids
+            taken += len(tasks)
+            if commit:
+                # The batch is whole (side effects are rows of this
+                # transaction: queued mails, activities): commit it so that
+                # a crash later neither loses nor repeats it.
+                self.env.cr.commit()
+            self.env.invalidate_all()
+            if time_budget and time.monotonic() - started > time_budget:
+                break
+        self.env["automation.flow.enrollment"]._close_finished()
+        self._schedule_next_run(taken)
+        if commit:
+            self.env.cr.commit()
+        return taken
+
+    def _acquire_due_tasks(self, limit, exclude_ids=()):
+        """Lock and return up to ``limit`` due tasks nobody else is running."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM automation_flow_task
+                   WHERE state = %(scheduled)s AND scheduled_at <= %(now)s
+                     AND NOT (id = ANY(%(exclude)s))
+                   ORDER BY scheduled_at, id
+                   LIMIT %(limit)s
+                   FOR UPDATE SKIP LOCKED""",
+                scheduled=states.TASK_SCHEDULED,
+                now=fields.Datetime.now(),
+                exclude=list(exclude_ids),
+                limit=limit,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _expire_waiting_tasks(self):
+        expired = self.search(
+            [
+                ("state", "=", states.TASK_WAITING),
+                ("expires_at", "<=", fields.Datetime.now()),
+            ]
+        )
+        expired._set_expired()
+        return expired
+
+    def _schedule_next_run(self, taken):
+        """Tell the cron when to come back: now if work remains, else at the
+        next due time (so that "5 minutes before" is not late by a cron
+        interval)."""
+        cron = self.env.ref("automation_flow.cron_process_due_tasks", raise_if_not_found=False)
+        if not cron:
+            return
+        self.flush_model()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(*) FILTER (WHERE scheduled_at <= %(now)s),
+                          min(scheduled_at) FILTER (WHERE scheduled_at > %(now)s)
+                   FROM automation_flow_task WHERE state = %(scheduled)s""",
+                now=now,
+                scheduled=states.TASK_SCHEDULED,
+            )
+        )
+        remaining, next_due = self.env.cr.fetchone()
+        self.env["ir.cron"]._notify_progress(done=taken, remaining=remaining)
+        if remaining:
+            cron._trigger()
+        elif next_due and next_due < cron.nextcall:
+            cron._trigger(at=next_due)
+
+    # ------------------------------------------------------------------
+    # Execution
+    # ------------------------------------------------------------------
+
+    def _execute(self):
+        """Run a batch of due tasks, step by step.
+
+        A step group that fails is replayed task by task, each in its own
+        savepoint, so that only the guilty record ends in error.
+        """
+        for step, tasks in self.grouped("step_id").items():
+            try:
+                with self.env.cr.savepoint():
+                    tasks._execute_step_tasks(step)
+            except RETRYABLE_ERRORS:
+                raise
+            except Exception as error:
+                if len(tasks) == 1:
+                    tasks._record_error(error)
+                    continue
+                for task in tasks:
+                    try:
+                        with self.env.cr.savepoint():
+                            task._execute_step_tasks(step)
+                    except RETRYABLE_ERRORS:
+                        raise
+                    except Exception as task_error:  # noqa: BLE001
+                        task._record_error(task_error)
+
+    def _record_error(self, error):
+        _logger.info("Task %s failed: %s", self.ids, error)
+        self._set_error(f"{type(error).__name__}: {error}")
+
+    def _execute_step_tasks(self, step):
+        """Check what still holds, then run ``step`` for the tasks that pass."""
+        flow = step.flow_id
+        if flow.state not in states.FLOW_RUNNING and not all(self.mapped("is_test")):
+            self._set_cancelled(_("The flow is not running."))
+            return
+        tasks = self._drop_deleted_records()
+        if step.date_field_id:
+            tasks = tasks._check_anchor_dates(step)
+        tasks = tasks._check_domains(step)
+        if not tasks:
+            return
+        step._execute(tasks)
+        tasks._set_done()
+        step._create_child_tasks(tasks)
+
+    def _records(self):
+        return self.env[self[:1].model].browse(self.mapped("res_id"))
+
+    def _drop_deleted_records(self):
+        """Cancel the enrollments of deleted records; return the other tasks."""
+        existing = set(self._records().exists().ids)
+        gone = self.filtered(lambda task: task.res_id not in existing)
+        if gone:
+            gone.enrollment_id._set_state(
+                states.ENROLLMENT_CANCELLED, _("The record was deleted.")
+            )
+        return self - gone
+
+    def _check_anchor_dates(self, step):
+        """Reschedule tasks whose record's date moved later; skip those with
+        no date, or whose date already passed for a step due before it."""
+        now = fields.Datetime.now()
+        anchors = step._anchor_dates(self.mapped("res_id"))
+        before = step.date_direction == "before"
+        ready = self.browse()
+        for task in self:
+            anchor = anchors.get(task.res_id)
+            due = schedule.add_delay(anchor, step.delay, step.delay_unit, before)
+            if due is None:
+                task._set_skipped(
+                    _("The record has no %s.", step.date_field_id.field_description)
+                )
+            elif before and schedule.as_datetime(anchor) <= now:
+                task._set_skipped(
+                    _("%s has already passed.", step.date_field_id.field_description)
+                )
+            elif due > now:
+                task._set_scheduled(due)
+            else:
+                ready |= task
+        return ready
+
+    def _check_domains(self, step):
+        """Records that left the flow's domain exit it; records that do not match
+        the step's domain skip the step. One search per domain for the batch."""
+        Model = self.env[step.model]
+        res_ids = self.mapped("res_id")
+        flow_domain = step.flow_id._get_records_domain()
+        in_flow = set(Model.sudo().search([("id", "in", res_ids)] + flow_domain).ids)
+        left = self.filtered(lambda task: task.res_id not in in_flow)
+        if left:
+            reason = _("The record no longer matches the flow's domain.")
+            left._set_skipped(reason)
+            left.enrollment_id.filtered(lambda e: e.state == states.ENROLLMENT_RUNNING)._set_state(
+                states.ENROLLMENT_EXITED, reason
+            )
+        tasks = self - left
+        if tasks and step.domain not in (False, "", "[]"):
+            in_step = set(
+                Model.sudo()
+                .search([("id", "in", tasks.mapped("res_id"))] + step._get_domain())
+                .ids
+            )
+            skipped = tasks.filtered(lambda task: task.res_id not in in_step)
+            skipped._set_skipped(_("The record does not match the step's domain."))
+            tasks -= skipped
+        return tasks
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Schedule failed tasks again, now."""
+        if self.filtered(lambda task: task.state != states.TASK_ERROR):
+            raise UserError(_("Only tasks in error can be retried."))
+        self._set_scheduled(fields.Datetime.now())
+        self.env.ref("automation_flow.cron_process_due_tasks")._trigger()
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        return self.enrollment_id.action_open_record()

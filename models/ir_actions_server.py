@@ -1,0 +1,51 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class IrActionsServer(models.Model):
+    """A server action type that pushes its records into a running flow.
+
+    Automation rules (on create, on update, stage set, based on a date…),
+    buttons and other flows' action steps use it for event enrollment.
+    """
+
+    _inherit = "ir.actions.server"
+
+    state = fields.Selection(
+        selection_add=[("automation_flow_enroll", "Enroll in an automation flow")],
+        ondelete={"automation_flow_enroll": "cascade"},
+    )
+    automation_flow_id = fields.Many2one(
+        "automation.flow",
+        string="Automation flow",
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id)]",
+    )
+
+    @api.constrains("state", "automation_flow_id", "model_id")
+    def _check_automation_flow(self):
+        for action in self.filtered(lambda a: a.state == "automation_flow_enroll"):
+            if not action.automation_flow_id:
+                raise ValidationError(
+                    _("Choose the flow the action %s enrolls records in.", action.name)
+                )
+            if action.automation_flow_id.model_id != action.model_id:
+                raise ValidationError(
+                    _(
+                        "The flow %(flow)s runs on %(flow_model)s: the action "
+                        "%(action)s on %(model)s cannot enroll its records.",
+                        flow=action.automation_flow_id.name,
+                        flow_model=action.automation_flow_id.model_id.name,
+                        action=action.name,
+                        model=action.model_id.name,
+                    )
+                )
+
+    def _run_action_automation_flow_enroll_multi(self, eval_context=None):
+        records = eval_context.get("records") or eval_context.get("record")
+        if records:
+            # The flow's domain decides who enters; the action only says when.
+            self.automation_flow_id.sudo()._enroll(records.ids)
+        return False
