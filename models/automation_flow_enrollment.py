@@ -43,7 +43,10 @@ class AutomationFlowEnrollment(models.Model):
         readonly=True,
     )
     is_test = fields.Boolean(
-        "Test", readonly=True, help="Test enrollments are kept apart from statistics."
+        "Test",
+        readonly=True,
+        default=False,
+        help="Test enrollments are kept apart from statistics.",
     )
     date_start = fields.Datetime("Enrolled on", readonly=True)
     date_done = fields.Datetime("Ended on", readonly=True)
@@ -54,12 +57,13 @@ class AutomationFlowEnrollment(models.Model):
         cr = self.env.cr
         cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS automation_flow_enrollment_record_uniq
-               ON automation_flow_enrollment (flow_id, res_id) WHERE NOT is_test"""
+               ON automation_flow_enrollment (flow_id, res_id)
+               WHERE is_test IS NOT TRUE"""
         )
         cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS automation_flow_enrollment_key_uniq
                ON automation_flow_enrollment (flow_id, unique_key)
-               WHERE NOT is_test AND unique_key IS NOT NULL"""
+               WHERE is_test IS NOT TRUE AND unique_key IS NOT NULL"""
         )
         cr.execute(
             """CREATE INDEX IF NOT EXISTS automation_flow_enrollment_running_idx
@@ -69,8 +73,12 @@ class AutomationFlowEnrollment(models.Model):
     @api.depends("model", "res_id")
     def _compute_record_name(self):
         for model, enrollments in self.grouped("model").items():
-            records = self.env[model].browse(enrollments.mapped("res_id")).exists()
-            names = dict(records.sudo().mapped(lambda r: (r.id, r.display_name)))
+            # Names only: automation users review journeys of records that
+            # other teams own, without opening them.
+            records = (
+                self.env[model].sudo().browse(enrollments.mapped("res_id")).exists()
+            )
+            names = {record.id: record.display_name for record in records}
             for enrollment in enrollments:
                 enrollment.record_name = names.get(
                     enrollment.res_id, f"{model},{enrollment.res_id}"
@@ -84,7 +92,10 @@ class AutomationFlowEnrollment(models.Model):
         self.write(vals)
         if state != states.ENROLLMENT_DONE:
             self.env["automation.flow.task"].search(
-                [("enrollment_id", "in", self.ids), ("state", "in", states.TASK_PENDING)]
+                [
+                    ("enrollment_id", "in", self.ids),
+                    ("state", "in", states.TASK_PENDING),
+                ]
             )._set_cancelled()
 
     @api.model

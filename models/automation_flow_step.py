@@ -60,7 +60,9 @@ class AutomationFlowStep(models.Model):
         domain="[('flow_id', '=', flow_id)]",
     )
     parent_path = fields.Char(index=True)
-    child_ids = fields.One2many("automation.flow.step", "parent_id", string="Next steps")
+    child_ids = fields.One2many(
+        "automation.flow.step", "parent_id", string="Next steps"
+    )
     step_type = fields.Selection([], string="Type", required=True)
     parent_type = fields.Selection(related="parent_id.step_type", string="Parent type")
     trigger = fields.Selection(
@@ -142,8 +144,6 @@ class AutomationFlowStep(models.Model):
     def _check_trigger(self):
         labels = dict(self._fields["trigger"]._description_selection(self.env))
         types = dict(self._fields["step_type"]._description_selection(self.env))
-        if self._has_cycle():
-            raise ValidationError(_("A step cannot be its own ancestor."))
         for step in self | self.child_ids:
             if step.parent_id and step.parent_id.flow_id != step.flow_id:
                 raise ValidationError(
@@ -227,7 +227,9 @@ class AutomationFlowStep(models.Model):
 
     def _copy_tree(self, flow, parent=None):
         for step in self:
-            new_step = step.copy({"flow_id": flow.id, "parent_id": parent and parent.id})
+            new_step = step.copy(
+                {"flow_id": flow.id, "parent_id": parent and parent.id}
+            )
             step.child_ids._copy_tree(flow, new_step)
 
     # ------------------------------------------------------------------

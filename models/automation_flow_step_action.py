@@ -48,12 +48,15 @@ class AutomationFlowStep(models.Model):
         context = {"active_model": self.model}
         if self._action_needs_single_record():
             for res_id in res_ids:
-                action.with_context(context, active_ids=[res_id], active_id=res_id).run()
+                action.with_context(
+                    context, active_ids=[res_id], active_id=res_id
+                ).run()
         else:
             action.with_context(context, active_ids=res_ids, active_id=res_ids[0]).run()
 
     def _action_needs_single_record(self):
-        action = self.server_action_id
+        # The code of server actions is readable by administrators only.
+        action = self.server_action_id.sudo()
         code = action.code or ""
         return (
             action.state == "code"

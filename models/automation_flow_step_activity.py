@@ -1,7 +1,6 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from dateutil.relativedelta import relativedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -47,8 +46,14 @@ class AutomationFlowStep(models.Model):
         "notification per activity: leave it off for large flows.",
     )
 
-    @api.constrains("step_type", "activity_type_id", "activity_user_type",
-                    "activity_user_id", "activity_user_field_id", "flow_id")
+    @api.constrains(
+        "step_type",
+        "activity_type_id",
+        "activity_user_type",
+        "activity_user_id",
+        "activity_user_field_id",
+        "flow_id",
+    )
     def _check_activity(self):
         for step in self.filtered(lambda s: s.step_type == "activity"):
             if not step.activity_type_id:
@@ -117,6 +122,7 @@ class AutomationFlowStep(models.Model):
         if self.activity_user_type != "field":
             return dict.fromkeys(records.ids, self.activity_user_id.id)
         field_name = self.activity_user_field_id.name
+        # The assignee is read for the flow, whatever the runner may read.
         return {
             record.id: record[field_name].id or self.activity_user_id.id
             for record in records.sudo()

@@ -68,24 +68,18 @@ class AutomationFlowStep(models.Model):
         # the user running the scheduler.
         template = self.mail_template_id.sudo()
         Mail = self.env["mail.mail"].sudo()
-        batch_size = int(
-            self.env["ir.config_parameter"].sudo().get_param("mail.batch_size") or 50
+        rendered = template._generate_template(
+            list(set(tasks.mapped("res_id"))), RENDERED_FIELDS
         )
-        chunk_size = batch_size * 10
-        for start in range(0, len(tasks), chunk_size):
-            chunk = tasks[start : start + chunk_size]
-            rendered = template._generate_template(
-                list(set(chunk.mapped("res_id"))), RENDERED_FIELDS
-            )
-            mails = Mail.create(
-                [
-                    self._prepare_email_values(task, dict(rendered[task.res_id]))
-                    for task in chunk
-                ]
-            )
-            chunk._write_links(
-                mail_mail_id=mails.ids, email_message_id=mails.mapped("message_id")
-            )
+        mails = Mail.create(
+            [
+                self._prepare_email_values(task, dict(rendered[task.res_id]))
+                for task in tasks
+            ]
+        )
+        tasks._write_links(
+            mail_mail_id=mails.ids, email_message_id=mails.mapped("message_id")
+        )
 
     def _prepare_email_values(self, task, values):
         """``mail.mail`` values of ``task``'s email from the rendered ones.

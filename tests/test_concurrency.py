@@ -1,0 +1,101 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from contextlib import closing
+
+from odoo import SUPERUSER_ID, api
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentWorkers(BaseCase):
+    """Two scheduler runs at once, each on its own database connection.
+
+    The test transaction of a TransactionCase is invisible to other
+    connections, so this case commits its data and removes it afterwards.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.connection = db_connect(get_db_name())
+        with closing(self.connection.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            partners = env["res.partner"].create(
+                [{"name": f"Concurrent contact {i}"} for i in range(40)]
+            )
+            flow = env["automation.flow"].create(
+                {
+                    "name": "Concurrent flow",
+                    "model_id": env.ref("base.model_res_partner").id,
+                    "domain": "[('name', '=like', 'Concurrent contact%')]",
+                }
+            )
+            env["automation.flow.step"].create(
+                {
+                    "name": "Activity",
+                    "flow_id": flow.id,
+                    "step_type": "activity",
+                    "activity_type_id": env.ref("mail.mail_activity_data_todo").id,
+                    "activity_user_id": SUPERUSER_ID,
+                }
+            )
+            flow.action_start()
+            flow._enroll()
+            cr.commit()
+            self.flow_id, self.partner_ids = flow.id, partners.ids
+        self.addCleanup(self.remove_data)
+
+    def remove_data(self):
+        with closing(self.connection.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["mail.activity"].search(
+                [("res_model", "=", "res.partner"), ("res_id", "in", self.partner_ids)]
+            ).unlink()
+            env["automation.flow"].browse(self.flow_id).unlink()
+            env["res.partner"].browse(self.partner_ids).unlink()
+            cr.commit()
+
+    def worker(self):
+        cr = self.connection.cursor()
+        self.addCleanup(cr.close)
+        # Never hang the suite: a lock wait means the engine is wrong.
+        cr.execute("SET lock_timeout = '10s'")
+        return api.Environment(cr, SUPERUSER_ID, {})["automation.flow.task"]
+
+    def test_two_workers_take_disjoint_tasks(self):
+        first, second = self.worker(), self.worker()
+        taken_first = first._acquire_due_tasks(15)
+        taken_second = second._acquire_due_tasks(1000)
+        flow_tasks = first.search([("flow_id", "=", self.flow_id)])
+        self.assertEqual(len(taken_first), 15)
+        self.assertFalse(set(taken_first.ids) & set(taken_second.ids))
+        self.assertLessEqual(
+            set(flow_tasks.ids), set(taken_first.ids) | set(taken_second.ids)
+        )
+
+    def test_overlapping_runs_execute_each_task_once(self):
+        first, second = self.worker(), self.worker()
+        # The first run executes everything but has not committed yet when
+        # the second one starts: the second finds every task locked.
+        self.assertGreaterEqual(first._process_due_tasks(), 40)
+        self.assertEqual(second._process_due_tasks(), 0)
+        first.env.cr.commit()
+        second.env.cr.rollback()
+        self.assertEqual(second._process_due_tasks(), 0)
+        second.env.cr.commit()
+        with closing(self.connection.cursor()) as cr:
+            cr.execute(
+                """SELECT res_id, count(*) FROM mail_activity
+                   WHERE res_model = 'res.partner' AND res_id = ANY(%s)
+                   GROUP BY res_id""",
+                [self.partner_ids],
+            )
+            counts = dict(cr.fetchall())
+            cr.execute(
+                "SELECT DISTINCT state FROM automation_flow_task WHERE flow_id = %s",
+                [self.flow_id],
+            )
+            self.assertEqual(cr.fetchall(), [("done",)])
+        self.assertEqual(sorted(counts), sorted(self.partner_ids))
+        self.assertEqual(set(counts.values()), {1}, "no activity created twice")

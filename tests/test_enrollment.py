@@ -1,0 +1,233 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import psycopg2
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import AutomationFlowCase
+
+
+@tagged("post_install", "-at_install")
+class TestEnrollment(AutomationFlowCase):
+    def test_on_demand_run_enrolls_matching_records_once(self):
+        flow = self.create_flow()
+        step = self.add_step(flow)
+        self.start(flow)
+        self.assertEqual(flow.state, "on_demand")
+        flow.action_run()
+        self.assertEqual(
+            sorted(flow.enrollment_ids.mapped("res_id")), sorted(self.partners.ids)
+        )
+        self.assertTasks(step, self.partners, "scheduled")
+        flow.action_run()
+        self.assertEqual(len(flow.enrollment_ids), len(self.partners))
+        self.assertEqual(len(self.tasks_of(step)), len(self.partners))
+
+    def test_draft_flow_enrolls_nothing(self):
+        flow = self.create_flow()
+        self.add_step(flow)
+        with self.assertRaises(UserError):
+            flow.action_run()
+        self.assertFalse(flow._enroll())
+
+    def test_start_needs_a_step(self):
+        flow = self.create_flow()
+        with self.assertRaisesRegex(UserError, "at least one step"):
+            flow.action_start()
+
+    def test_uniqueness_enrolls_one_per_value_and_counts_empty(self):
+        self.partners[1].email = "CONTACT0@example.com "
+        self.partners[2].email = "contact0@example.com"
+        self.partners[3].email = False
+        flow = self.create_flow(
+            unique_field_id=self.env.ref("base.field_res_partner__email").id
+        )
+        self.add_step(flow)
+        self.start(flow)
+        flow.action_run()
+        enrolled = flow.enrollment_ids
+        self.assertEqual(
+            sorted(enrolled.mapped("res_id")),
+            sorted((self.partners[0] | self.partners[4] | self.partners[5]).ids),
+            "the first record of each email (case and spaces ignored) enters",
+        )
+        self.assertEqual(
+            sorted(enrolled.mapped("unique_key")),
+            ["contact0@example.com", "contact4@example.com", "contact5@example.com"],
+        )
+        self.assertEqual(flow.empty_key_count, 1)
+        # A new record with an email already enrolled does not enter.
+        newcomer = self.env["res.partner"].create(
+            {"name": "Flow contact late", "email": "contact4@example.com"}
+        )
+        flow.action_run()
+        self.assertNotIn(newcomer.id, flow.enrollment_ids.mapped("res_id"))
+        self.assertEqual(len(flow.enrollment_ids), 3)
+
+    def test_unique_index_refuses_a_second_enrollment(self):
+        flow = self.create_flow()
+        self.add_step(flow)
+        self.start(flow)
+        flow.action_run()
+        enrollment = flow.enrollment_ids[:1]
+        with (
+            self.assertRaises(psycopg2.errors.UniqueViolation),
+            self.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
+            self.env["automation.flow.enrollment"].create(
+                {
+                    "flow_id": flow.id,
+                    "model": "res.partner",
+                    "res_id": enrollment.res_id,
+                }
+            )
+
+    def test_test_enrollment_beside_a_real_one(self):
+        flow = self.create_flow()
+        step = self.add_step(flow)
+        self.start(flow)
+        flow.action_run()
+        partner = self.partners[0]
+        test_enrollment = flow._enroll([partner.id], is_test=True)
+        self.assertEqual(len(test_enrollment), 1)
+        self.assertTrue(test_enrollment.is_test)
+        self.assertEqual(
+            sorted(
+                flow.enrollment_ids.filtered(lambda e: e.res_id == partner.id).mapped(
+                    "is_test"
+                )
+            ),
+            [False, True],
+        )
+        self.assertEqual(flow.enrollment_count, len(self.partners), "tests kept apart")
+        self.assertEqual(len(self.tasks_of(step, partner)), 2)
+
+    def test_company_separation(self):
+        other_company = self.env["res.company"].create({"name": "Other company"})
+        self.partners[:2].company_id = other_company
+        self.partners[2:4].company_id = self.env.company
+        flow = self.create_flow(company_id=self.env.company.id)
+        self.add_step(flow)
+        self.start(flow)
+        flow.action_run()
+        self.assertEqual(
+            sorted(flow.enrollment_ids.mapped("res_id")),
+            sorted(self.partners[2:].ids),
+            "records of another company stay out; records of no company enter",
+        )
+        self.assertEqual(set(flow.enrollment_ids.company_id.ids), {self.env.company.id})
+
+    def test_periodic_cron_enrolls_new_records(self):
+        flow = self.create_flow()
+        step = self.add_step(flow)
+        self.start(flow, periodic=True)
+        self.assertEqual(flow.state, "periodic")
+        self.env["automation.flow"]._cron_enroll_periodic()
+        self.assertEqual(len(flow.enrollment_ids), len(self.partners))
+        newcomer = self.env["res.partner"].create({"name": "Flow contact new"})
+        self.env["automation.flow"]._cron_enroll_periodic()
+        self.assertIn(newcomer.id, flow.enrollment_ids.mapped("res_id"))
+        self.assertTasks(step, newcomer, "scheduled")
+
+    def test_on_demand_flow_is_not_enrolled_by_the_cron(self):
+        flow = self.create_flow()
+        self.add_step(flow)
+        self.start(flow)
+        self.env["automation.flow"]._cron_enroll_periodic()
+        self.assertFalse(flow.enrollment_ids)
+
+    def test_saved_filter_combines_with_the_domain(self):
+        saved_filter = self.env["automation.flow.filter"].create(
+            {
+                "name": "Contacts 1 and 2",
+                "model_id": self.partner_model.id,
+                "domain": f"[('id', 'in', {self.partners[1:3].ids})]",
+            }
+        )
+        flow = self.create_flow(filter_id=saved_filter.id)
+        self.add_step(flow)
+        self.start(flow)
+        flow.action_run()
+        self.assertEqual(
+            sorted(flow.enrollment_ids.mapped("res_id")), sorted(self.partners[1:3].ids)
+        )
+
+    def test_event_enrollment_through_an_automation_rule(self):
+        flow = self.create_flow(
+            domain="[('name', '=like', 'Flow contact%'), ('function', '=', 'Buyer')]"
+        )
+        step = self.add_step(flow)
+        self.start(flow)
+        flow.action_create_automation_rule()
+        rule = self.env["base.automation"].search(
+            [("action_server_ids.automation_flow_id", "=", flow.id)]
+        )
+        self.assertEqual(len(rule), 1)
+        self.assertEqual(rule.action_server_ids.state, "automation_flow_enroll")
+        buyer = self.env["res.partner"].create(
+            {"name": "Flow contact buyer", "function": "Buyer"}
+        )
+        self.assertEqual(flow.enrollment_ids.mapped("res_id"), buyer.ids)
+        self.assertTasks(step, buyer, "scheduled")
+        # The rule fires on updates too: a record that starts to match enters.
+        self.partners[0].function = "Buyer"
+        self.assertIn(self.partners[0].id, flow.enrollment_ids.mapped("res_id"))
+        self.assertNotIn(self.partners[1].id, flow.enrollment_ids.mapped("res_id"))
+
+    def test_enroll_server_action_on_a_draft_flow_does_nothing(self):
+        flow = self.create_flow()
+        self.add_step(flow)
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Enroll",
+                "model_id": self.partner_model.id,
+                "state": "automation_flow_enroll",
+                "automation_flow_id": flow.id,
+            }
+        )
+        action.with_context(
+            active_model="res.partner", active_ids=self.partners.ids
+        ).run()
+        self.assertFalse(flow.enrollment_ids)
+        self.start(flow)
+        action.with_context(
+            active_model="res.partner", active_ids=self.partners.ids
+        ).run()
+        self.assertEqual(len(flow.enrollment_ids), len(self.partners))
+
+    def test_done_cancels_pending_tasks_and_enrolls_nothing_more(self):
+        flow = self.create_flow()
+        step = self.add_step(flow, delay=1, delay_unit="days")
+        self.start(flow, periodic=True)
+        flow.action_run()
+        flow.action_done()
+        self.assertTasks(step, self.partners, "cancelled")
+        self.assertEqual(set(flow.enrollment_ids.mapped("state")), {"cancelled"})
+        self.env["res.partner"].create({"name": "Flow contact after done"})
+        self.env["automation.flow"]._cron_enroll_periodic()
+        self.assertEqual(len(flow.enrollment_ids), len(self.partners))
+
+    def test_back_to_draft_only_while_nothing_ran(self):
+        flow = self.create_flow()
+        self.add_step(flow)
+        self.start(flow)
+        flow.action_draft()
+        self.assertEqual(flow.state, "draft")
+        self.start(flow)
+        flow.action_run()
+        with self.assertRaisesRegex(UserError, "cannot go back to draft"):
+            flow.action_draft()
+
+    def test_duplicate_copies_the_step_tree(self):
+        flow = self.create_flow()
+        email = self.add_step(flow, "email")
+        self.add_step(flow, "activity", parent=email, trigger="email_opened")
+        copy = flow.copy()
+        self.assertEqual(copy.state, "draft")
+        self.assertEqual(len(copy.step_ids), 2)
+        copied_email = copy.step_ids.filtered(lambda s: not s.parent_id)
+        self.assertEqual(copied_email.step_type, "email")
+        self.assertEqual(copied_email.child_ids.trigger, "email_opened")
+        self.assertNotEqual(copied_email, email)
