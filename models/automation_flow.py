@@ -2,6 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 import threading
+from contextlib import contextmanager
+
+from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -24,9 +27,33 @@ UNIQUE_FIELD_TYPES = ("char", "many2one", "integer", "selection")
 DEFAULT_ENROLL_BATCH_SIZE = 5000
 
 
+# Another worker changed a row this transaction needs: nobody's fault, the
+# work is retried later.
+RETRYABLE_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
+
+
 def is_testing():
     """Commits are skipped under tests, which run in one transaction."""
     return getattr(threading.current_thread(), "testing", False)
+
+
+@contextmanager
+def isolated(cr, commit):
+    """Undo a failing unit of work and re-raise: back to a savepoint, or, for
+    crons that commit as they go, back to their last commit."""
+    if not commit:
+        with cr.savepoint():
+            yield
+        return
+    try:
+        yield
+    except Exception:
+        cr.rollback()
+        raise
 
 
 class AutomationFlow(models.Model):
@@ -167,6 +194,19 @@ class AutomationFlow(models.Model):
                     )
                 )
             flow._get_records_domain()
+
+    @api.constrains("model_id")
+    def _check_model(self):
+        for flow in self:
+            if not flow.model_id.is_mail_thread:
+                raise ValidationError(
+                    _(
+                        "The flow %(flow)s cannot run on %(model)s: only models "
+                        "with a chatter can be automated.",
+                        flow=flow.name,
+                        model=flow.model_id.name,
+                    )
+                )
 
     @api.constrains("model_id", "unique_field_id")
     def _check_unique_field(self):
@@ -362,8 +402,23 @@ class AutomationFlow(models.Model):
     @api.model
     def _cron_enroll_periodic(self):
         flows = self.search([("state", "=", states.FLOW_PERIODIC)])
+        commit = not is_testing()
         for flow in flows:
-            flow._enroll(commit=not is_testing())
+            try:
+                with isolated(self.env.cr, commit):
+                    flow._enroll(commit=commit)
+            except RETRYABLE_ERRORS as error:
+                # Another worker enrolls the same flow right now: the unique
+                # indexes stopped the duplicates, the next run goes on.
+                _logger.info("Enrollment of flow %s postponed: %s", flow.id, error)
+            except Exception as error:  # noqa: BLE001
+                # One broken flow (a field removed from its domain…) must not
+                # keep the others from enrolling: it is told on its chatter.
+                _logger.warning("Enrollment of flow %s failed: %s", flow.id, error)
+                flow.message_post(
+                    body=_("Enrollment failed, fix the flow: %s", error),
+                    message_type="notification",
+                )
         if flows:
             self._trigger_cron("automation_flow.cron_process_due_tasks")
 

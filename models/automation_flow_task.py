@@ -6,10 +6,8 @@ import time
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from psycopg2 import errors as pg_errors
-
 from ..engine import schedule, states
-from .automation_flow import is_testing
+from .automation_flow import RETRYABLE_ERRORS, is_testing
 
 _logger = logging.getLogger(__name__)
 
@@ -24,13 +22,6 @@ TASK_STATES = [
 ]
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_TIME_BUDGET = 240
-# Another worker changed a row this batch needs: the batch is retried later,
-# it is not the record's fault.
-RETRYABLE_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.LockNotAvailable,
-    pg_errors.DeadlockDetected,
-)
 INSERTED_COLUMNS = {
     "enrollment_id": "int4",
     "step_id": "int4",

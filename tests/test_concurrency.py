@@ -1,11 +1,15 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import threading
 from contextlib import closing
 
 from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
+from odoo.tools import mute_logger
+
+from ..models.automation_flow import RETRYABLE_ERRORS
 
 
 @tagged("post_install", "-at_install")
@@ -99,3 +103,47 @@ class TestConcurrentWorkers(BaseCase):
             self.assertEqual(cr.fetchall(), [("done",)])
         self.assertEqual(sorted(counts), sorted(self.partner_ids))
         self.assertEqual(set(counts.values()), {1}, "no activity created twice")
+
+    def test_two_workers_enrolling_at_once_enroll_each_record_once(self):
+        with closing(self.connection.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            newcomers = env["res.partner"].create(
+                [{"name": f"Concurrent contact new {i}"} for i in range(10)]
+            )
+            cr.commit()
+            self.partner_ids += newcomers.ids
+        first, second = self.worker(), self.worker()
+        flow_first = first.env["automation.flow"].browse(self.flow_id)
+        flow_second = second.env["automation.flow"].browse(self.flow_id)
+        self.assertEqual(len(flow_first._enroll()), 10)
+        outcome = {}
+
+        def enroll_in_second_worker():
+            try:
+                with mute_logger("odoo.sql_db"):
+                    outcome["enrolled"] = len(flow_second._enroll())
+            except RETRYABLE_ERRORS as error:
+                outcome["postponed"] = error
+                second.env.cr.rollback()
+
+        # The second worker blocks on the unique index until the first one
+        # commits, then inserts nothing (or is told to retry later).
+        thread = threading.Thread(target=enroll_in_second_worker)
+        thread.start()
+        first.env.cr.commit()
+        thread.join(timeout=30)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(outcome.get("enrolled", 0), 0, outcome)
+        second.env.cr.commit()
+        with closing(self.connection.cursor()) as cr:
+            cr.execute(
+                """SELECT res_id, count(*) FROM automation_flow_enrollment
+                   WHERE flow_id = %s GROUP BY res_id HAVING count(*) > 1""",
+                [self.flow_id],
+            )
+            self.assertEqual(cr.fetchall(), [], "no record enrolled twice")
+            cr.execute(
+                "SELECT count(*) FROM automation_flow_enrollment WHERE flow_id = %s",
+                [self.flow_id],
+            )
+            self.assertEqual(cr.fetchone()[0], 50)

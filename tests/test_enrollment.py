@@ -231,3 +231,23 @@ class TestEnrollment(AutomationFlowCase):
         self.assertEqual(copied_email.step_type, "email")
         self.assertEqual(copied_email.child_ids.trigger, "email_opened")
         self.assertNotEqual(copied_email, email)
+
+    def test_a_broken_periodic_flow_does_not_stop_the_others(self):
+        broken = self.create_flow(name="Broken")
+        self.add_step(broken)
+        self.start(broken, periodic=True)
+        healthy = self.create_flow(name="Healthy")
+        self.add_step(healthy)
+        self.start(healthy, periodic=True)
+        # A domain that became invalid after the flow started (a field was
+        # removed, say), written in SQL as no form would accept it.
+        self.env.cr.execute(
+            "UPDATE automation_flow SET domain = %s WHERE id = %s",
+            ["[('no_such_field', '=', 1)]", broken.id],
+        )
+        broken.invalidate_recordset(["domain"])
+        with mute_logger("odoo.addons.automation_flow.models.automation_flow"):
+            self.env["automation.flow"]._cron_enroll_periodic()
+        self.assertEqual(len(healthy.enrollment_ids), len(self.partners))
+        self.assertFalse(broken.enrollment_ids)
+        self.assertIn("Enrollment failed", broken.message_ids[0].body)
