@@ -6,6 +6,7 @@ import time
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
 from ..engine import schedule, states
 from .automation_flow import RETRYABLE_ERRORS, is_testing
 

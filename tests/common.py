@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from freezegun import freeze_time
+
 from odoo.tests import TransactionCase, new_test_user
 
 NOW = datetime(2026, 3, 2, 9, 0, 0)
