@@ -71,10 +71,9 @@ class AutomationFlow(models.Model):
         help="Only records of this company (or of no company) are enrolled. "
         "Leave empty to enroll records of every company.",
     )
-    tag_ids = fields.Many2many("automation.flow.tag", string="Tags")
+    tag_ids = fields.Many2many("automation.flow.tag")
     model_id = fields.Many2one(
         "ir.model",
-        string="Model",
         required=True,
         ondelete="cascade",
         domain=[("is_mail_thread", "=", True), ("transient", "=", False)],
@@ -456,7 +455,7 @@ class AutomationFlow(models.Model):
                     # Each batch is whole (enrollments and their root tasks):
                     # commit it so a crash later keeps it and the next run
                     # does not enroll it again.
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env.invalidate_all()
                 if len(rows) < batch_size or is_test:
                     break

@@ -17,7 +17,6 @@ class AutomationFlowFilter(models.Model):
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
     model_id = fields.Many2one(
         "ir.model",
-        string="Model",
         required=True,
         ondelete="cascade",
         domain=[("is_mail_thread", "=", True), ("transient", "=", False)],

@@ -91,7 +91,7 @@ class AutomationFlowTask(models.Model):
         "Message-Id", readonly=True, index="btree_not_null", copy=False
     )
     activity_id = fields.Many2one(
-        "mail.activity", string="Activity", ondelete="set null", index="btree_not_null"
+        "mail.activity", ondelete="set null", index="btree_not_null"
     )
 
     def init(self):
@@ -282,14 +282,14 @@ class AutomationFlowTask(models.Model):
                 # The batch is whole (side effects are rows of this
                 # transaction: queued mails, activities): commit it so that
                 # a crash later neither loses nor repeats it.
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()
             if time_budget and time.monotonic() - started > time_budget:
                 break
         self.env["automation.flow.enrollment"]._close_finished()
         self._schedule_next_run(taken)
         if commit:
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return taken
 
     def _acquire_due_tasks(self, limit, exclude_ids=()):

@@ -13,6 +13,7 @@ from ..models.automation_flow import RETRYABLE_ERRORS
 
 
 @tagged("post_install", "-at_install")
+# pylint: disable=invalid-commit
 class TestConcurrentWorkers(BaseCase):
     """Two scheduler runs at once, each on its own database connection.
 
