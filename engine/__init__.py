@@ -18,6 +18,7 @@ How it works
   wakes or cancels it.
 * :mod:`.schedule` turns a delay (amount + unit, optionally counted before or
   after a date of the record) into a due datetime.
+* :mod:`.retry` says how long a task waits before its next attempt.
 """
 
-from . import schedule, states, triggers  # noqa: F401
+from . import retry, schedule, states, triggers  # noqa: F401

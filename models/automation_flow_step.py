@@ -6,7 +6,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from ..engine import schedule, states, triggers
+from ..engine import retry, schedule, states, triggers
 
 TRIGGER_SELECTION = [
     ("start", "At enrollment"),
@@ -97,6 +97,11 @@ class AutomationFlowStep(models.Model):
         default="[]",
         help="Checked when the step is due, besides the flow's domain: records "
         "that do not match skip this step and the steps after it.",
+    )
+    max_attempts = fields.Integer(
+        default=5,
+        help="How many times a task of this step is tried when it asks to be "
+        "retried later (a remote service is down…) before it ends in error.",
     )
     task_ids = fields.One2many("automation.flow.task", "step_id")
     task_scheduled_count = fields.Integer(compute="_compute_task_counters")
@@ -207,6 +212,13 @@ class AutomationFlowStep(models.Model):
                         error=error,
                     )
                 ) from error
+
+    def _retry_pattern(self):
+        """Seconds before the next attempt, by attempt (see engine/retry.py).
+
+        Step types may return their own pattern.
+        """
+        return retry.DEFAULT_PATTERN
 
     def _raise_wrong_model(self, what, record):
         """Shared message of the type constraints: ``record`` is for another model."""

@@ -2,12 +2,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 import time
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..engine import schedule, states
+from ..engine import retry, schedule, states
+from ..exceptions import RetryableTaskError
 from .automation_flow import RETRYABLE_ERRORS, is_testing
 
 _logger = logging.getLogger(__name__)
@@ -84,6 +86,12 @@ class AutomationFlowTask(models.Model):
     expires_at = fields.Datetime("Expires on", readonly=True)
     done_at = fields.Datetime("Ended on", readonly=True)
     error_message = fields.Text("Error", readonly=True)
+    attempt = fields.Integer(
+        "Attempts",
+        readonly=True,
+        default=0,
+        help="How many times the step was tried and asked to be retried later.",
+    )
     mail_mail_id = fields.Many2one(
         "mail.mail", string="Email", ondelete="set null", index="btree_not_null"
     )
@@ -222,6 +230,38 @@ class AutomationFlowTask(models.Model):
                 "error_message": message,
             }
         )
+
+    def _retry_later(self, error):
+        """Schedule the tasks again after the step's retry delay, or end them
+        in error once the step's attempts are spent."""
+        step = self.step_id
+        now = fields.Datetime.now()
+        for attempt, tasks in self.grouped("attempt").items():
+            attempt += 1
+            if attempt >= step.max_attempts:
+                tasks._set_error(
+                    _(
+                        "Gave up after %(count)s attempts: %(error)s",
+                        count=attempt,
+                        error=error,
+                    )
+                )
+                continue
+            seconds = error.seconds or retry.retry_seconds(
+                step._retry_pattern(), attempt
+            )
+            tasks.write(
+                {
+                    "state": states.TASK_SCHEDULED,
+                    "scheduled_at": now + timedelta(seconds=seconds),
+                    "attempt": attempt,
+                    "error_message": _(
+                        "Attempt %(count)s failed, retrying: %(error)s",
+                        count=attempt,
+                        error=error,
+                    ),
+                }
+            )
 
     def _set_scheduled(self, at):
         self.write(
@@ -363,6 +403,8 @@ class AutomationFlowTask(models.Model):
                     tasks._execute_step_tasks(step)
             except RETRYABLE_ERRORS:
                 raise
+            except RetryableTaskError as error:
+                tasks._retry_later(error)
             except Exception as error:
                 if len(tasks) == 1:
                     tasks._record_error(error)
@@ -373,6 +415,8 @@ class AutomationFlowTask(models.Model):
                             task._execute_step_tasks(step)
                     except RETRYABLE_ERRORS:
                         raise
+                    except RetryableTaskError as task_error:
+                        task._retry_later(task_error)
                     except Exception as task_error:  # noqa: BLE001
                         task._record_error(task_error)
 

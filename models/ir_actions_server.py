@@ -3,6 +3,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..exceptions import RetryableTaskError
+
 
 class IrActionsServer(models.Model):
     """A server action type that pushes its records into a running flow.
@@ -42,6 +44,12 @@ class IrActionsServer(models.Model):
                         model=action.model_id.name,
                     )
                 )
+
+    def _get_eval_context(self, action=None):
+        eval_context = super()._get_eval_context(action=action)
+        # Code run by a flow step may ask to be retried later.
+        eval_context["RetryableTaskError"] = RetryableTaskError
+        return eval_context
 
     def _run_action_automation_flow_enroll_multi(self, eval_context=None):
         records = eval_context.get("records") or eval_context.get("record")

@@ -465,3 +465,29 @@ class TestExecution(AutomationFlowCase):
         self.enroll(flow)
         self.env["automation.flow.task"]._cron_process_due_tasks()
         self.assertTasks(step, self.partners, "done")
+
+    def test_retryable_error_schedules_the_task_again_then_gives_up(self):
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Remote service down",
+                "model_id": self.partner_model.id,
+                "state": "code",
+                "code": "raise RetryableTaskError('service down', seconds=120)",
+            }
+        )
+        flow = self.create_flow()
+        step = self.add_step(flow, "action", server_action_id=action.id, max_attempts=2)
+        with self.at(NOW):
+            self.enroll(flow)
+            self.run_due()
+        tasks = self.tasks_of(step)
+        self.assertTasks(step, self.partners, "scheduled")
+        self.assertEqual(set(tasks.mapped("attempt")), {1})
+        self.assertEqual(
+            set(tasks.mapped("scheduled_at")), {NOW + timedelta(minutes=2)}
+        )
+        self.assertIn("service down", tasks[0].error_message)
+        with self.at(NOW + timedelta(minutes=3)):
+            self.run_due()
+        self.assertTasks(step, self.partners, "error")
+        self.assertIn("Gave up after 2 attempts", tasks[0].error_message)
