@@ -300,9 +300,11 @@ class AutomationFlowTask(models.Model):
     def _follow_parent_event(self, event, at):
         """Move these pending children of tasks that just got ``event``."""
         pending = self.filtered(lambda child: child.state in states.TASK_PENDING)
-        pending.filtered(
+        moot = pending.filtered(
             lambda child: child.trigger in triggers.cancelled_by(event)
-        )._set_cancelled(self._event_cancel_reason(event))
+        )
+        if moot:
+            moot._set_cancelled(self._event_cancel_reason(event))
         waiting = pending.filtered(
             lambda child: child.state == states.TASK_WAITING
             and child.trigger in triggers.woken_by(event)
