@@ -35,6 +35,8 @@ class AutomationFlowController(http.Controller):
         type="http",
         auth="public",
         methods=["GET"],
+        # Every email open or click would otherwise create a session.
+        save_session=False,
     )
     def track_open(self, task_id, token, **kwargs):
         self._signed_task(task_id, token)._on_event("opened")
@@ -49,6 +51,8 @@ class AutomationFlowController(http.Controller):
         type="http",
         auth="public",
         methods=["GET"],
+        # Every email open or click would otherwise create a session.
+        save_session=False,
     )
     def track_click(self, code, task_id, token, **kwargs):
         task = self._signed_task(task_id, token)

@@ -40,7 +40,7 @@ EVENT_FIELDS = {
     "activity_done": "activity_done_at",
     "activity_cancelled": "activity_cancelled_at",
 }
-# The email state an event leaves; a late "sent" does not hide a bounce.
+# The email state each event leaves.
 EVENT_EMAIL_STATES = {"sent": "sent", "failed": "failed", "bounced": "bounced"}
 TRACKING_TOKEN_SCOPE = "automation_flow-task"
 DEFAULT_BATCH_SIZE = 500
@@ -267,7 +267,6 @@ class AutomationFlowTask(models.Model):
 
         :param event: a key of ``EVENT_FIELDS``
         :param at: when it happened (now by default)
-        :return: the tasks for which ``event`` is new
         """
         at = at or fields.Datetime.now()
         first_by_event = {}
@@ -277,46 +276,50 @@ class AutomationFlowTask(models.Model):
             if not first:
                 continue
             values = {field: at}
-            if implied in EVENT_EMAIL_STATES and not (
-                implied == "sent" and first.filtered("bounced_at")
-            ):
+            if implied in EVENT_EMAIL_STATES:
                 values["email_state"] = EVENT_EMAIL_STATES[implied]
             first.write(values)
             first_by_event[implied] = first
-        live = self.browse().union(*first_by_event.values()).filtered(
-            lambda task: task.enrollment_id.state == states.ENROLLMENT_RUNNING
-            and (task.flow_id.state in states.FLOW_RUNNING or task.is_test)
-        )
-        if live:
-            children = self.search(
-                [("parent_id", "in", live.ids), ("state", "in", states.TASK_PENDING)]
+        live = (
+            self.browse()
+            .union(*first_by_event.values())
+            .filtered(
+                lambda task: task.enrollment_id.state == states.ENROLLMENT_RUNNING
+                and (task.flow_id.state in states.FLOW_RUNNING or task.is_test)
             )
-            for implied, tasks in first_by_event.items():
-                children.filtered(
-                    lambda child, tasks=tasks: child.parent_id in tasks
-                )._follow_parent_event(implied, at)
-        return first_by_event.get(event, self.browse())
+        )
+        if not live:
+            return
+        children = self.search(
+            [("parent_id", "in", live.ids), ("state", "in", states.TASK_PENDING)]
+        )
+        for implied, tasks in first_by_event.items():
+            children.filtered(
+                lambda child, tasks=tasks: child.parent_id in tasks
+            )._follow_parent_event(implied, at)
 
     def _follow_parent_event(self, event, at):
         """Move these pending children of tasks that just got ``event``."""
+        cancelled = triggers.cancelled_by(event)
+        woken = triggers.woken_by(event)
+        rescheduled = triggers.rescheduled_by(event)
         pending = self.filtered(lambda child: child.state in states.TASK_PENDING)
-        moot = pending.filtered(
-            lambda child: child.trigger in triggers.cancelled_by(event)
-        )
+        moot = pending.filtered(lambda child: child.trigger in cancelled)
         if moot:
             moot._set_cancelled(self._event_cancel_reason(event))
+        pending -= moot
         waiting = pending.filtered(
             lambda child: child.state == states.TASK_WAITING
-            and child.trigger in triggers.woken_by(event)
+            and child.trigger in woken
         )
         late = waiting.filtered(
             lambda child: child.expires_at and child.expires_at <= at
         )
         late._set_expired()
         (waiting - late)._schedule_from(at)
-        pending.filtered(
+        (pending - waiting).filtered(
             lambda child: child.state == states.TASK_SCHEDULED
-            and child.trigger in triggers.rescheduled_by(event)
+            and child.trigger in rescheduled
         )._schedule_from(at)
 
     def _event_cancel_reason(self, event):

@@ -38,14 +38,10 @@ class MailMail(models.Model):
             # The mail already left (or failed): a problem here must not make
             # Odoo record a sent mail as failed, nor undo its state.
             with self.env.cr.savepoint():
-                by_mail = tasks.grouped("mail_mail_id")
-                sent = tasks.browse().union(
-                    *(by_mail.get(mail, ()) for mail in self if mail.state == "sent")
-                )
+                sent = tasks.filtered(lambda task: task.mail_mail_id.state == "sent")
                 sent._on_event("sent")
-                for mail in self.filtered(lambda mail: mail.state == "exception"):
-                    failed = by_mail.get(mail)
-                    if failed:
+                for mail, failed in (tasks - sent).grouped("mail_mail_id").items():
+                    if mail.state == "exception":
                         failed._set_error(mail.failure_reason or mail.failure_type)
                         failed._on_event("failed")
         except Exception:

@@ -92,7 +92,9 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
         self.assertRegex(html, rf'href="[^"]+/r/\w+/af/{ann.id}/{token}"')
         self.assertNotIn(OFFER_URL, html, "the link goes through the tracker")
         self.assertIn('href="mailto:sales@example.com"', html)
-        self.assertEqual((ann.email_state, ann.sent_at, ann.state), ("sent", NOW, "done"))
+        self.assertEqual(
+            (ann.email_state, ann.sent_at, ann.state), ("sent", NOW, "done")
+        )
 
         # The refused email: failed with the server's reason, never sent; the
         # steps after it are cancelled, and Retry sends it again.
@@ -109,4 +111,6 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
         self.run_scheduler(NOW)
         self.assertEqual((bob.state, bob.email_state), ("done", "queued"))
         self.assertFalse(bob.failed_at)
-        self.assertEqual(len(bob.child_ids.filtered(lambda c: c.state != "cancelled")), 8)
+        self.assertEqual(
+            len(bob.child_ids.filtered(lambda c: c.state != "cancelled")), 8
+        )

@@ -27,7 +27,9 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
     def test_sent_email_carries_pixel_and_tracked_links(self):
         task = self.task
         token = self.env["automation.flow.task"]._tracking_token(task.id)
-        self.assertEqual(self.pixel, f"/automation_flow/open/{task.id}/{token}/blank.gif")
+        self.assertEqual(
+            self.pixel, f"/automation_flow/open/{task.id}/{token}/blank.gif"
+        )
         self.assertEqual(len(self.links), 2, "both web links are tracked")
         for link in self.links:
             self.assertRegex(link, rf"^/r/\w+/af/{task.id}/{token}$")
@@ -79,7 +81,9 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         response = self.open_path(forged)
         self.assertEqual(response.status_code, 200, "the image is served anyway")
         self.assertEqual(response.headers["Content-Type"], "image/gif")
-        other_task_pixel = self.pixel.replace(f"/{self.task.id}/", f"/{self.tasks[1].id}/")
+        other_task_pixel = self.pixel.replace(
+            f"/{self.task.id}/", f"/{self.tasks[1].id}/"
+        )
         self.assertEqual(self.open_path(other_task_pixel).status_code, 200)
         self.assertEqual(self.tasks.mapped("opened_at"), [False, False])
         self.assertChildren(self.task, {"email_opened": "waiting"})
