@@ -345,11 +345,14 @@ class AutomationFlowTask(models.Model):
                 by_due[due] = by_due.get(due, self.browse()) | task
         for due, tasks in by_due.items():
             tasks._set_scheduled(due)
+        # The cron comes back by itself at its next call; sooner only when a
+        # task falls due before it (e.g. "right after the click").
         cron = self.env.ref(
             "automation_flow.cron_process_due_tasks", raise_if_not_found=False
         )
-        if cron:
-            cron._trigger(at=min(by_due))
+        first_due = min(by_due)
+        if cron and first_due < cron.nextcall:
+            cron._trigger(at=first_due)
 
     @api.model
     def _tracking_token(self, task_id):

@@ -65,6 +65,13 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
             },
         )
         self.assertChildren(self.tasks[1], {"email_opened": "waiting"})
+        cron = self.env.ref("automation_flow.cron_process_due_tasks")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count(
+                [("cron_id", "=", cron.id), ("call_at", "=", NOW + 2 * HOUR)]
+            ),
+            "the scheduler is called when the woken step falls due",
+        )
 
         # A second open counts nothing more: the first time stays.
         self.open_path(self.pixel, at=NOW + 5 * HOUR)
