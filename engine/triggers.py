@@ -21,6 +21,26 @@ False
 True
 >>> events_implied("clicked")
 ('clicked', 'opened')
+
+When a parent task gets an event, its pending children move:
+
+>>> sorted(woken_by("opened"))
+['email_opened']
+>>> sorted(cancelled_by("opened"))
+['email_not_opened']
+>>> sorted(cancelled_by("bounced"))  # nothing else can happen to that email
+['email_clicked', 'email_not_clicked', 'email_not_opened', 'email_not_replied', \
+'email_opened', 'email_replied']
+>>> sorted(cancelled_by("activity_cancelled"))  # "not done" still holds
+['activity_done']
+>>> sorted(cancelled_by("activity_done"))
+['activity_cancelled', 'activity_not_done']
+>>> "after_step" in cancelled_by("failed")  # the step did not happen
+True
+>>> sorted(rescheduled_by("sent"))
+['email_not_clicked', 'email_not_opened', 'email_not_replied']
+>>> rescheduled_by("opened")
+set()
 """
 
 from collections import namedtuple
@@ -53,6 +73,29 @@ TRIGGERS = {
 # A click or a reply proves the email was opened.
 IMPLIED_EVENTS = {"clicked": ("opened",), "replied": ("opened",)}
 
+# Events after which their parent can produce no other event: its pending
+# children of these kinds are cancelled, unless this very event wakes them.
+# A bounce or a refused email is never opened, clicked or replied; a failed
+# email did not happen at all, so nothing follows it until it is retried.
+CLOSING_EVENTS = {
+    "bounced": (EVENT, NEGATIVE),
+    "failed": (AFTER, EVENT, NEGATIVE),
+    "activity_done": (EVENT,),
+    "activity_cancelled": (EVENT,),
+}
+
+# The type of step each event happens to. "sent" and "failed" wake no
+# trigger: they tell whether the email left.
+EVENT_STEP_TYPES = dict(
+    {t.event: t.parent_type for t in TRIGGERS.values() if t.event},
+    sent="email",
+    failed="email",
+)
+
+# "Not opened" counts from the moment the email left, not from when it was
+# queued: the send moves the due time of these negative children.
+RESCHEDULING_EVENTS = ("sent",)
+
 
 def fits(trigger_key, parent_type):
     """Whether a step with this trigger may hang under a parent of this type.
@@ -78,3 +121,33 @@ def events_implied(event):
 def waits_for_event(trigger_key):
     """Tasks of these triggers are created waiting, with no due time."""
     return TRIGGERS[trigger_key].kind == EVENT
+
+
+def woken_by(event):
+    """Triggers of the waiting children that ``event`` makes due."""
+    return {t.key for t in TRIGGERS.values() if t.kind == EVENT and t.event == event}
+
+
+def cancelled_by(event):
+    """Triggers of the pending children that ``event`` cancels."""
+    closed_kinds = CLOSING_EVENTS.get(event, ())
+    return {
+        t.key
+        for t in TRIGGERS.values()
+        if t.parent_type in ("*", EVENT_STEP_TYPES[event])
+        and (
+            (t.kind == NEGATIVE and t.event == event)
+            or (t.kind in closed_kinds and t.event != event)
+        )
+    }
+
+
+def rescheduled_by(event):
+    """Triggers of the scheduled children whose delay counts from ``event``."""
+    if event not in RESCHEDULING_EVENTS:
+        return set()
+    return {
+        t.key
+        for t in TRIGGERS.values()
+        if t.kind == NEGATIVE and t.parent_type == EVENT_STEP_TYPES[event]
+    }

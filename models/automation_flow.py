@@ -232,7 +232,7 @@ class AutomationFlow(models.Model):
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         return [
-            dict(vals, name=_("%s (copy)", flow.name))
+            dict(vals, name=self.env._("%s (copy)", flow.name))
             for flow, vals in zip(self, vals_list, strict=True)
         ]
 

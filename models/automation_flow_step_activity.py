@@ -47,6 +47,28 @@ class AutomationFlowStep(models.Model):
         "notification per activity: leave it off for large flows.",
     )
 
+    activity_done_count = fields.Integer(
+        "Activities done", compute="_compute_activity_counters"
+    )
+    activity_cancelled_count = fields.Integer(
+        "Activities cancelled", compute="_compute_activity_counters"
+    )
+
+    @api.depends("task_ids.activity_done_at", "task_ids.activity_cancelled_at")
+    def _compute_activity_counters(self):
+        counts = {
+            step.id: (done, cancelled)
+            for step, done, cancelled in self.env["automation.flow.task"]._read_group(
+                [("step_id", "in", self.ids), ("is_test", "=", False)],
+                ["step_id"],
+                ["activity_done_at:count", "activity_cancelled_at:count"],
+            )
+        }
+        for step in self:
+            step.activity_done_count, step.activity_cancelled_count = counts.get(
+                step.id, (0, 0)
+            )
+
     @api.constrains(
         "step_type",
         "activity_type_id",

@@ -1,7 +1,17 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import lxml.html
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.mail import (
+    URL_SKIP_PROTOCOL_REGEX,
+    append_content_to_html,
+    is_html_empty,
+)
+
+from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
 # What a template renders into a mail, as mail.template.send_mail_batch does.
 RENDERED_FIELDS = (
@@ -20,6 +30,15 @@ RENDERED_FIELDS = (
     "scheduled_date",
     "subject",
 )
+# Task timestamps counted per step, and the counter each one fills.
+EMAIL_COUNTED_FIELDS = {
+    "sent_at": "email_sent_count",
+    "opened_at": "email_opened_count",
+    "clicked_at": "email_clicked_count",
+    "replied_at": "email_replied_count",
+    "bounced_at": "email_bounced_count",
+}
+EMAIL_COUNTERS = (*EMAIL_COUNTED_FIELDS.values(), "email_failed_count")
 
 
 class AutomationFlowStep(models.Model):
@@ -44,6 +63,37 @@ class AutomationFlowStep(models.Model):
         string="Outgoing mail server",
         help="The template's (or Odoo's default) server when empty.",
     )
+
+    email_sent_count = fields.Integer("Sent", compute="_compute_email_counters")
+    email_opened_count = fields.Integer("Opened", compute="_compute_email_counters")
+    email_clicked_count = fields.Integer("Clicked", compute="_compute_email_counters")
+    email_replied_count = fields.Integer("Replied", compute="_compute_email_counters")
+    email_bounced_count = fields.Integer("Bounced", compute="_compute_email_counters")
+    email_failed_count = fields.Integer(
+        "Failed to send", compute="_compute_email_counters"
+    )
+
+    @api.depends("task_ids.email_state")
+    def _compute_email_counters(self):
+        """Each task counts once per event, whatever the number of opens or
+        clicks; test tasks are left out."""
+        counts = {}
+        for step, email_state, task_count, *event_counts in self.env[
+            "automation.flow.task"
+        ]._read_group(
+            [("step_id", "in", self.ids), ("is_test", "=", False)],
+            ["step_id", "email_state"],
+            ["__count"] + [f"{field}:count" for field in EMAIL_COUNTED_FIELDS],
+        ):
+            step_counts = counts.setdefault(step.id, dict.fromkeys(EMAIL_COUNTERS, 0))
+            if email_state == "failed":
+                step_counts["email_failed_count"] += task_count
+            for counter, count in zip(
+                EMAIL_COUNTED_FIELDS.values(), event_counts, strict=True
+            ):
+                step_counts[counter] += count
+        for step in self:
+            step.update(counts.get(step.id, dict.fromkeys(EMAIL_COUNTERS, 0)))
 
     @api.constrains("step_type", "mail_template_id", "flow_id")
     def _check_mail_template(self):
@@ -71,20 +121,24 @@ class AutomationFlowStep(models.Model):
         rendered = template._generate_template(
             list(set(tasks.mapped("res_id"))), RENDERED_FIELDS
         )
-        mails = Mail.create(
-            [
-                self._prepare_email_values(task, dict(rendered[task.res_id]))
-                for task in tasks
-            ]
-        )
+        values_list = [
+            self._prepare_email_values(task, dict(rendered[task.res_id]))
+            for task in tasks
+        ]
+        mails = Mail.create(self._add_email_tracking(tasks, values_list))
+        # A retried email starts over: queued, no longer failed.
         tasks._write_links(
-            mail_mail_id=mails.ids, email_message_id=mails.mapped("message_id")
+            mail_mail_id=mails.ids,
+            email_message_id=mails.mapped("message_id"),
+            email_state=["queued"] * len(tasks),
+            failed_at=[None] * len(tasks),
         )
 
     def _prepare_email_values(self, task, values):
         """``mail.mail`` values of ``task``'s email from the rendered ones.
 
-        Event tracking (open pixel, tracked links) hooks here.
+        Event tracking (open pixel, tracked links) is added to the whole
+        batch afterwards, by ``_add_email_tracking``.
         """
         values["recipient_ids"] = [(4, pid) for pid in values.pop("partner_ids", [])]
         values["attachment_ids"] = [
@@ -104,3 +158,57 @@ class AutomationFlowStep(models.Model):
         if self.mail_server_id:
             values["mail_server_id"] = self.mail_server_id.id
         return values
+
+    def _add_email_tracking(self, tasks, values_list):
+        """Send the links of these emails through tracked short links and add
+        an open pixel, both signed for each task; return ``values_list``.
+
+        Link trackers come from one ``search_or_create`` for the batch: one
+        per distinct link, not one per email. Only the sent body changes: the
+        message kept on the record's chatter (``body``) keeps the original
+        links, so that reading the chatter counts no open and no click.
+        """
+        Task = self.env["automation.flow.task"]
+        base_url = self.get_base_url()
+        parsed, link_values = [], []
+        for values in values_list:
+            html = values.get("body_html")
+            if not html or is_html_empty(html):
+                parsed.append((None, []))
+                continue
+            root = lxml.html.fromstring(html)
+            nodes, urls_and_labels = find_links_with_urls_and_labels(
+                root,
+                base_url,
+                skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
+                skip_prefix=f"{base_url}/r/",
+            )
+            parsed.append((root, nodes))
+            link_values += urls_and_labels
+        # Trackers are shared by every flow and user; the title is given so
+        # that creating one does not fetch the page (an outside request from
+        # the scheduler per new link).
+        trackers = iter(
+            self.env["link.tracker"]
+            .sudo()
+            .search_or_create(
+                [dict(link, title=link["label"] or link["url"]) for link in link_values]
+            )
+            if link_values
+            else ()
+        )
+        for task, values, (root, nodes) in zip(tasks, values_list, parsed, strict=True):
+            token = Task._tracking_token(task.id)
+            body = values.get("body_html") or ""
+            for node in nodes:
+                node.set("href", f"{next(trackers).short_url}/af/{task.id}/{token}")
+            if nodes:
+                body = lxml.html.tostring(root, encoding="unicode", method="xml")
+            pixel_url = f"{base_url}/automation_flow/open/{task.id}/{token}/blank.gif"
+            values["body_html"] = append_content_to_html(
+                body,
+                Markup('<img src="%s" alt="" width="1" height="1" border="0"/>')
+                % pixel_url,
+                plaintext=False,
+            )
+        return values_list

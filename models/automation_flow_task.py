@@ -4,11 +4,11 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..engine import retry, schedule, states
+from ..engine import retry, schedule, states, triggers
 from ..exceptions import RetryableTaskError
 from .automation_flow import RETRYABLE_ERRORS, is_testing
 
@@ -23,6 +23,26 @@ TASK_STATES = [
     (states.TASK_CANCELLED, "Cancelled"),
     (states.TASK_ERROR, "Error"),
 ]
+EMAIL_STATES = [
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("bounced", "Bounced"),
+]
+# The field stamped with the first time each event happened to a task.
+EVENT_FIELDS = {
+    "sent": "sent_at",
+    "failed": "failed_at",
+    "opened": "opened_at",
+    "clicked": "clicked_at",
+    "replied": "replied_at",
+    "bounced": "bounced_at",
+    "activity_done": "activity_done_at",
+    "activity_cancelled": "activity_cancelled_at",
+}
+# The email state each event leaves.
+EVENT_EMAIL_STATES = {"sent": "sent", "failed": "failed", "bounced": "bounced"}
+TRACKING_TOKEN_SCOPE = "automation_flow-task"
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_TIME_BUDGET = 240
 INSERTED_COLUMNS = {
@@ -100,6 +120,21 @@ class AutomationFlowTask(models.Model):
     )
     activity_id = fields.Many2one(
         "mail.activity", ondelete="set null", index="btree_not_null"
+    )
+    # What happened to the email or the activity, each stamped once with the
+    # time it first happened: the triggers of the next steps and the
+    # statistics read them.
+    email_state = fields.Selection(EMAIL_STATES, readonly=True)
+    sent_at = fields.Datetime("Sent on", readonly=True)
+    failed_at = fields.Datetime("Failed on", readonly=True)
+    opened_at = fields.Datetime("Opened on", readonly=True)
+    clicked_at = fields.Datetime("Clicked on", readonly=True)
+    replied_at = fields.Datetime("Replied on", readonly=True)
+    bounced_at = fields.Datetime("Bounced on", readonly=True)
+    activity_done_at = fields.Datetime("Activity done on", readonly=True)
+    activity_cancelled_at = fields.Datetime("Activity cancelled on", readonly=True)
+    link_click_ids = fields.One2many(
+        "link.tracker.click", "automation_flow_task_id", string="Clicks"
     )
 
     def init(self):
@@ -272,6 +307,120 @@ class AutomationFlowTask(models.Model):
                 "error_message": False,
             }
         )
+
+    # ------------------------------------------------------------------
+    # Events: what people do with the emails and activities
+    # ------------------------------------------------------------------
+
+    def _on_event(self, event, at=None):
+        """Record ``event`` (and the events it implies) on these tasks, then
+        move their children: wake those waiting for it (due at ``at`` +
+        delay), cancel the "not …" ones it disproves and those it makes
+        impossible. Only the first occurrence of an event counts; tasks of
+        ended flows or enrollments get the stamp and nothing else.
+
+        :param event: a key of ``EVENT_FIELDS``
+        :param at: when it happened (now by default)
+        """
+        at = at or fields.Datetime.now()
+        first_by_event = {}
+        for implied in triggers.events_implied(event):
+            field = EVENT_FIELDS[implied]
+            first = self.filtered(lambda task, field=field: not task[field])
+            if not first:
+                continue
+            values = {field: at}
+            if implied in EVENT_EMAIL_STATES:
+                values["email_state"] = EVENT_EMAIL_STATES[implied]
+            first.write(values)
+            first_by_event[implied] = first
+        live = (
+            self.browse()
+            .union(*first_by_event.values())
+            .filtered(
+                lambda task: (
+                    task.enrollment_id.state == states.ENROLLMENT_RUNNING
+                    and (task.flow_id.state in states.FLOW_RUNNING or task.is_test)
+                )
+            )
+        )
+        if not live:
+            return
+        children = self.search(
+            [("parent_id", "in", live.ids), ("state", "in", states.TASK_PENDING)]
+        )
+        for implied, tasks in first_by_event.items():
+            children.filtered(
+                lambda child, tasks=tasks: child.parent_id in tasks
+            )._follow_parent_event(implied, at)
+
+    def _follow_parent_event(self, event, at):
+        """Move these pending children of tasks that just got ``event``."""
+        cancelled = triggers.cancelled_by(event)
+        woken = triggers.woken_by(event)
+        rescheduled = triggers.rescheduled_by(event)
+        pending = self.filtered(lambda child: child.state in states.TASK_PENDING)
+        moot = pending.filtered(lambda child: child.trigger in cancelled)
+        if moot:
+            moot._set_cancelled(self._event_cancel_reason(event))
+        pending -= moot
+        waiting = pending.filtered(
+            lambda child: child.state == states.TASK_WAITING and child.trigger in woken
+        )
+        late = waiting.filtered(
+            lambda child: child.expires_at and child.expires_at <= at
+        )
+        late._set_expired()
+        (waiting - late)._schedule_from(at)
+        (pending - waiting).filtered(
+            lambda child: (
+                child.state == states.TASK_SCHEDULED and child.trigger in rescheduled
+            )
+        )._schedule_from(at)
+
+    def _event_cancel_reason(self, event):
+        return {
+            "failed": _("The email of the previous step could not be sent."),
+            "opened": _("The email of the previous step was opened."),
+            "clicked": _("A link of the previous step's email was clicked."),
+            "replied": _("The email of the previous step was replied to."),
+            "bounced": _("The email of the previous step bounced."),
+            "activity_done": _("The activity of the previous step was done."),
+            "activity_cancelled": _("The activity of the previous step was cancelled."),
+        }[event]
+
+    def _schedule_from(self, at):
+        """Make these tasks due at ``at`` + their step's delay (or at the
+        record's date when the step counts from one), and wake the cron."""
+        if not self:
+            return
+        by_due = {}
+        for step, tasks in self.grouped("step_id").items():
+            due_dates = step._due_dates(tasks.mapped("res_id"), at)
+            for task, due in zip(tasks, due_dates, strict=True):
+                by_due[due] = by_due.get(due, self.browse()) | task
+        for due, tasks in by_due.items():
+            tasks._set_scheduled(due)
+        # The cron comes back by itself at its next call; sooner only when a
+        # task falls due before it (e.g. "right after the click").
+        cron = self.env.ref(
+            "automation_flow.cron_process_due_tasks", raise_if_not_found=False
+        )
+        first_due = min(by_due)
+        if cron and first_due < cron.nextcall:
+            cron._trigger(at=first_due)
+
+    @api.model
+    def _tracking_token(self, task_id):
+        """The signature that proves a request comes from the task's email."""
+        return tools.hmac(self.env(su=True), TRACKING_TOKEN_SCOPE, task_id)
+
+    @api.model
+    def _from_tracking_token(self, task_id, token):
+        """The task ``task_id`` if ``token`` is its signature, else nothing."""
+        if not tools.consteq(str(token or ""), self._tracking_token(task_id)):
+            return self.browse()
+        return self.browse(task_id).exists()
 
     # ------------------------------------------------------------------
     # Scheduler

@@ -4,3 +4,7 @@ from . import test_execution
 from . import test_validation
 from . import test_security
 from . import test_concurrency
+from . import test_activity_events
+from . import test_email_delivery
+from . import test_email_tracking
+from . import test_mail_gateway

@@ -1,13 +1,14 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from freezegun import freeze_time
+from odoo.tests import TransactionCase, freeze_time, new_test_user
 
-from odoo.tests import TransactionCase, new_test_user
-
-NOW = datetime(2026, 3, 2, 9, 0, 0)
+NOW = datetime(2026, 3, 2, 9, 0)
+HOUR = timedelta(hours=1)
 
 
 class AutomationFlowCase(TransactionCase):
@@ -109,3 +110,221 @@ class AutomationFlowCase(TransactionCase):
             f"{step.name}: {tasks.mapped('state')} != {state}; errors: "
             f"{tasks.mapped('error_message')}",
         )
+
+
+# Each child of the email step, with its delay in hours.
+EMAIL_CHILDREN = {
+    "email_opened": 1,
+    "email_not_opened": 3,
+    "email_clicked": 1,
+    "email_not_clicked": 3,
+    "email_replied": 1,
+    "email_not_replied": 3,
+    "email_bounced": 0,
+    "after_step": 24,
+}
+OFFER_URL = "https://shop.example.com/offer?ref=flow"
+
+
+class AutomationFlowEventCase:
+    """A flow on contacts that emails them, then follows each event.
+
+    Mix with ``TransactionCase`` or ``HttpCase``. The helpers act through
+    the real paths only: the scheduler, Odoo's mail queue, the public routes
+    (``HttpCase.url_open``) and the mail gateway (``message_process``).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"].create(
+            [
+                {"name": "Ann", "email": "ann@example.com"},
+                {"name": "Bob", "email": "bob@example.com"},
+            ]
+        )
+        partner_model = cls.env["ir.model"]._get("res.partner")
+        cls.template = cls.env["mail.template"].create(
+            {
+                "name": "Offer",
+                "model_id": partner_model.id,
+                "subject": "An offer for {{ object.name }}",
+                "email_from": "sales@example.com",
+                "partner_to": "{{ object.id }}",
+                "body_html": (
+                    '<p>Hello <t t-out="object.name"/>, see '
+                    f'<a href="{OFFER_URL}">our offer</a>, '
+                    '<a href="https://shop.example.com/terms">the terms</a> or '
+                    '<a href="mailto:sales@example.com">write to us</a>.</p>'
+                ),
+            }
+        )
+        cls.action = cls.env["ir.actions.server"].create(
+            {
+                "name": "Follow up",
+                "model_id": partner_model.id,
+                "state": "code",
+                "code": "records.write({'ref': 'followed up'})",
+            }
+        )
+        cls.flow = cls.env["automation.flow"].create(
+            {
+                "name": "Offer follow-up",
+                "model_id": partner_model.id,
+                "domain": repr([("id", "in", cls.partners.ids)]),
+            }
+        )
+        Step = cls.env["automation.flow.step"]
+        cls.email_step = Step.create(
+            {
+                "name": "Offer",
+                "flow_id": cls.flow.id,
+                "step_type": "email",
+                "trigger": "start",
+                "mail_template_id": cls.template.id,
+            }
+        )
+        cls.children = {
+            trigger: Step.create(
+                {
+                    "name": trigger,
+                    "flow_id": cls.flow.id,
+                    "parent_id": cls.email_step.id,
+                    "step_type": "action",
+                    "server_action_id": cls.action.id,
+                    "trigger": trigger,
+                    "delay": delay,
+                    "delay_unit": "hours",
+                    "expiry": 2,
+                    "expiry_unit": "days",
+                }
+            )
+            for trigger, delay in EMAIL_CHILDREN.items()
+        }
+        cls.flow.action_start()
+
+    # ------------------------------------------------------------------
+    # Running the flow
+    # ------------------------------------------------------------------
+
+    def run_scheduler(self, at=NOW):
+        with freeze_time(at):
+            self.env["automation.flow.task"]._process_due_tasks()
+
+    def queue_emails(self):
+        """Enroll the contacts and run the email step: its mails are queued.
+
+        :return: the email tasks, in the order of ``self.partners``
+        """
+        with freeze_time(NOW):
+            self.flow._enroll()
+        self.run_scheduler(NOW)
+        tasks = self.env["automation.flow.task"].search(
+            [("step_id", "=", self.email_step.id)]
+        )
+        return tasks.sorted(lambda task: self.partners.ids.index(task.res_id))
+
+    def send_emails(self, tasks, at=NOW):
+        """Send the tasks' mails through Odoo's mail queue (in test mode
+        ``ir.mail_server`` stops short of the SMTP connection)."""
+        with freeze_time(at):
+            self.env["mail.mail"].process_email_queue(ids=tasks.mail_mail_id.ids)
+
+    # ------------------------------------------------------------------
+    # Reading the email
+    # ------------------------------------------------------------------
+
+    def tracking_paths(self, task):
+        """The pixel and the tracked links of ``task``'s queued email, as
+        paths to open on this server: ``(pixel, [link, …])``."""
+        body = task.mail_mail_id.body_html
+        pixel = re.search(r'<img src="([^"]+/blank\.gif)"', body).group(1)
+        links = re.findall(r'href="([^"]+/r/[^"]+)"', body)
+        return urlsplit(pixel).path, [urlsplit(link).path for link in links]
+
+    # ------------------------------------------------------------------
+    # Incoming emails, through the mail gateway
+    # ------------------------------------------------------------------
+
+    def receive(self, raw_email, at=NOW):
+        with freeze_time(at):
+            return self.env["mail.thread"].message_process(None, raw_email)
+
+    def reply(self, task, at=NOW):
+        partner = self.env["res.partner"].browse(task.res_id)
+        return self.receive(
+            f"""From: {partner.email_formatted}
+To: sales@example.com
+Subject: Re: An offer for {partner.name}
+Message-ID: <reply-{task.id}@client.example.com>
+In-Reply-To: {task.email_message_id}
+References: <older-thread@client.example.com>
+ {task.email_message_id}
+Date: Mon, 02 Mar 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Yes, I am interested.
+""",
+            at,
+        )
+
+    def bounce(self, task, at=NOW):
+        """A delivery status notification (RFC 3464) for ``task``'s email."""
+        partner = self.env["res.partner"].browse(task.res_id)
+        return self.receive(
+            f"""From: Mail Delivery System <MAILER-DAEMON@mx.example.com>
+To: sales@example.com
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn-{task.id}@mx.example.com>
+Date: Mon, 02 Mar 2026 09:05:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+ boundary="dsn-boundary"
+
+--dsn-boundary
+Content-Type: text/plain; charset=utf-8
+
+Your message could not be delivered to {partner.email}.
+
+--dsn-boundary
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.com
+Arrival-Date: Mon, 02 Mar 2026 09:04:00 +0000
+
+Final-Recipient: rfc822; {partner.email}
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--dsn-boundary
+Content-Type: text/rfc822-headers
+
+Message-Id: {task.email_message_id}
+From: sales@example.com
+To: {partner.email}
+Subject: An offer for {partner.name}
+
+--dsn-boundary--
+""",
+            at,
+        )
+
+    # ------------------------------------------------------------------
+    # Assertions
+    # ------------------------------------------------------------------
+
+    def child(self, task, trigger):
+        return task.child_ids.filtered(lambda child: child.trigger == trigger)
+
+    def assertChildren(self, task, expected):
+        """``expected`` maps triggers to a state or to ``(state, due time)``."""
+        for trigger, state in expected.items():
+            child = self.child(task, trigger)
+            due = None
+            if isinstance(state, tuple):
+                state, due = state
+            self.assertEqual(child.state, state, f"child {trigger}")
+            if due:
+                self.assertEqual(child.scheduled_at, due, f"due time of {trigger}")

@@ -1,0 +1,79 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
+
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import Response, request
+
+# A transparent 1x1 GIF.
+BLANK_GIF = base64.b64decode(
+    b"R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+)
+
+
+class AutomationFlowController(http.Controller):
+    """Opens and clicks of the emails sent by flows.
+
+    Both URLs carry the task and its signature (``task._tracking_token``): a
+    wrong one records nothing, yet the visitor still gets the image or the
+    page, so that forging tokens teaches nothing.
+    """
+
+    def _signed_task(self, task_id, token):
+        # The public visitor has no access to tasks; the signature proves the
+        # request comes from the task's own email.
+        return (
+            request.env["automation.flow.task"]
+            .sudo()
+            ._from_tracking_token(task_id, token)
+        )
+
+    @http.route(
+        "/automation_flow/open/<int:task_id>/<string:token>/blank.gif",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        # Every email open or click would otherwise create a session.
+        save_session=False,
+    )
+    def track_open(self, task_id, token, **kwargs):
+        self._signed_task(task_id, token)._on_event("opened")
+        return Response(
+            BLANK_GIF,
+            mimetype="image/gif",
+            headers=[("Cache-Control", "no-store, max-age=0")],
+        )
+
+    @http.route(
+        "/r/<string:code>/af/<int:task_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        # Every email open or click would otherwise create a session.
+        save_session=False,
+    )
+    def track_click(self, code, task_id, token, **kwargs):
+        task = self._signed_task(task_id, token)
+        if task:
+            # Clicks are public by nature (link_tracker's own route records
+            # them for anyone); this one names the task.
+            click = (
+                request.env["link.tracker.click"]
+                .sudo()
+                .add_click(
+                    code,
+                    ip=request.httprequest.remote_addr,
+                    country_code=request.geoip.country_code,
+                    automation_flow_task_id=task.id,
+                )
+            )
+            if click:
+                task._on_event("clicked")
+        url = request.env["link.tracker"].get_url_from_code(code)
+        if not url:
+            raise NotFound()
+        # Not a permanent redirect: a browser would not come back, and the
+        # next click of the same person would not count.
+        return request.redirect(url, code=302, local=False)

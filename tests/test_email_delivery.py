@@ -1,0 +1,116 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import email
+import email.policy
+import logging
+import socket
+from unittest.mock import patch
+
+from aiosmtpd.controller import Controller
+
+from odoo import modules
+from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tools import config, mute_logger
+
+from .common import NOW, OFFER_URL, AutomationFlowEventCase
+
+REFUSED = "bob@example.com"
+
+
+class SmtpSink:
+    """An SMTP server that keeps what it receives and refuses ``REFUSED``."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == REFUSED:
+            return "550 5.1.1 <bob@example.com>: Recipient address rejected"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.SMTP)
+        )
+        return "250 OK"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
+    """Flow emails leave through Odoo's mail queue to a real SMTP server on
+    127.0.0.1; what the server accepts or refuses reaches the tasks."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Odoo stops short of SMTP under tests: let it really send, to the
+        # local server only (the flow's step names it, and the command
+        # line's server is blanked).
+        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
+        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
+        # aiosmtpd logs every SMTP command at INFO.
+        smtpd_logger = logging.getLogger("mail.log")
+        cls.addClassCleanup(smtpd_logger.setLevel, smtpd_logger.level)
+        smtpd_logger.setLevel(logging.WARNING)
+        cls.sink = SmtpSink()
+        cls.smtpd = Controller(cls.sink, hostname="127.0.0.1", port=free_port())
+        cls.smtpd.start()
+        cls.addClassCleanup(cls.smtpd.stop)
+        cls.mail_server = cls.env["ir.mail_server"].create(
+            {
+                "name": "Local sink",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": cls.smtpd.port,
+                "smtp_encryption": "none",
+            }
+        )
+        cls.email_step.mail_server_id = cls.mail_server
+
+    def setUp(self):
+        super().setUp()
+        self.sink.messages.clear()
+
+    def test_email_reaches_smtp_with_tracking(self):
+        tasks = self.queue_emails()
+        with mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.send_emails(tasks)
+        ann, bob = tasks
+        self.assertEqual(len(self.sink.messages), 1)
+        message = self.sink.messages[0]
+        self.assertEqual(message["To"], "Ann <ann@example.com>")
+        self.assertEqual(message["Message-Id"], ann.email_message_id)
+        html = message.get_body(("html",)).get_content()
+        token = self.env["automation.flow.task"]._tracking_token(ann.id)
+        self.assertIn(f"/automation_flow/open/{ann.id}/{token}/blank.gif", html)
+        self.assertRegex(html, rf'href="[^"]+/r/\w+/af/{ann.id}/{token}"')
+        self.assertNotIn(OFFER_URL, html, "the link goes through the tracker")
+        self.assertIn('href="mailto:sales@example.com"', html)
+        self.assertEqual(
+            (ann.email_state, ann.sent_at, ann.state), ("sent", NOW, "done")
+        )
+
+        # The refused email: failed with the server's reason, never sent; the
+        # steps after it are cancelled, and Retry sends it again.
+        self.assertEqual(bob.email_state, "failed")
+        self.assertFalse(bob.sent_at)
+        self.assertEqual(bob.state, "error")
+        self.assertIn("Recipient address rejected", bob.error_message)
+        self.assertEqual(set(bob.child_ids.mapped("state")), {"cancelled"})
+        self.assertEqual(self.email_step.email_failed_count, 1)
+        self.assertEqual(self.email_step.email_sent_count, 1)
+
+        with freeze_time(NOW):
+            bob.action_retry()
+        self.run_scheduler(NOW)
+        self.assertEqual((bob.state, bob.email_state), ("done", "queued"))
+        self.assertFalse(bob.failed_at)
+        self.assertEqual(
+            len(bob.child_ids.filtered(lambda c: c.state != "cancelled")), 8
+        )

@@ -1,0 +1,175 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.tests import HttpCase, freeze_time, tagged
+
+from .common import HOUR, NOW, OFFER_URL, AutomationFlowEventCase
+
+
+@tagged("post_install", "-at_install")
+class TestEmailTracking(AutomationFlowEventCase, HttpCase):
+    """Opens and clicks arrive as real HTTP requests on the public routes."""
+
+    def setUp(self):
+        super().setUp()
+        self.tasks = self.queue_emails()
+        self.task = self.tasks[0]
+        self.pixel, self.links = self.tracking_paths(self.task)
+        self.other_links = self.tracking_paths(self.tasks[1])[1]
+        self.send_emails(self.tasks)
+
+    def open_path(self, path, at=NOW + HOUR):
+        with freeze_time(at):
+            response = self.url_open(path, allow_redirects=False)
+        # The request wrote through the test cursor: read it afresh.
+        self.env.invalidate_all()
+        return response
+
+    def test_sent_email_carries_pixel_and_tracked_links(self):
+        task = self.task
+        token = self.env["automation.flow.task"]._tracking_token(task.id)
+        self.assertEqual(
+            self.pixel, f"/automation_flow/open/{task.id}/{token}/blank.gif"
+        )
+        self.assertEqual(len(self.links), 2, "both web links are tracked")
+        for link in self.links:
+            self.assertRegex(link, rf"^/r/\w+/af/{task.id}/{token}$")
+        # One link tracker per distinct link, shared by the emails of the batch.
+        trackers = self.env["link.tracker"].search(
+            [("url", "in", [OFFER_URL, "https://shop.example.com/terms"])]
+        )
+        self.assertEqual(len(trackers), 2)
+        self.assertNotEqual(self.other_links, self.links, "each email signs its task")
+        # The copy on the contact's chatter keeps the plain links.
+        message = self.env["mail.message"].search(
+            [("message_id", "=", task.email_message_id)]
+        )
+        self.assertIn(OFFER_URL.replace("&", "&amp;"), message.body)
+        self.assertNotIn("blank.gif", message.body)
+        self.assertEqual(task.email_state, "sent")
+        self.assertEqual(task.sent_at, NOW)
+
+    def test_open(self):
+        response = self.open_path(self.pixel)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "image/gif")
+        self.assertEqual(self.task.opened_at, NOW + HOUR)
+        self.assertChildren(
+            self.task,
+            {
+                "email_opened": ("scheduled", NOW + 2 * HOUR),
+                "email_not_opened": "cancelled",
+                "email_clicked": "waiting",
+                "email_not_clicked": ("scheduled", NOW + 3 * HOUR),
+                "email_replied": "waiting",
+                "email_not_replied": "scheduled",
+            },
+        )
+        self.assertChildren(self.tasks[1], {"email_opened": "waiting"})
+        cron = self.env.ref("automation_flow.cron_process_due_tasks")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count(
+                [("cron_id", "=", cron.id), ("call_at", "=", NOW + 2 * HOUR)]
+            ),
+            "the scheduler is called when the woken step falls due",
+        )
+
+        # A second open counts nothing more: the first time stays.
+        self.open_path(self.pixel, at=NOW + 5 * HOUR)
+        self.assertEqual(self.task.opened_at, NOW + HOUR)
+        self.assertChildren(self.task, {"email_opened": ("scheduled", NOW + 2 * HOUR)})
+
+        # The woken step runs when due.
+        self.run_scheduler(NOW + 2 * HOUR)
+        self.assertChildren(self.task, {"email_opened": "done"})
+        self.assertEqual(self.partners[0].ref, "followed up")
+
+    def test_open_forged_token(self):
+        forged = self.pixel.replace("/blank.gif", "0/blank.gif")
+        response = self.open_path(forged)
+        self.assertEqual(response.status_code, 200, "the image is served anyway")
+        self.assertEqual(response.headers["Content-Type"], "image/gif")
+        other_task_pixel = self.pixel.replace(
+            f"/{self.task.id}/", f"/{self.tasks[1].id}/"
+        )
+        self.assertEqual(self.open_path(other_task_pixel).status_code, 200)
+        self.assertEqual(self.tasks.mapped("opened_at"), [False, False])
+        self.assertChildren(self.task, {"email_opened": "waiting"})
+
+    def test_open_unknown_task(self):
+        Task = self.env["automation.flow.task"]
+        unknown_id = Task.search([], order="id desc", limit=1).id + 1000
+        token = Task._tracking_token(unknown_id)
+        response = self.open_path(
+            f"/automation_flow/open/{unknown_id}/{token}/blank.gif"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.tasks.mapped("opened_at"), [False, False])
+
+    def test_click(self):
+        response = self.open_path(self.links[0])
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.headers["Location"], OFFER_URL)
+        click = self.env["link.tracker.click"].search(
+            [("automation_flow_task_id", "=", self.task.id)]
+        )
+        self.assertEqual(len(click), 1)
+        self.assertEqual(click.link_id.url, OFFER_URL)
+        self.assertEqual(self.task.clicked_at, NOW + HOUR)
+        self.assertEqual(self.task.opened_at, NOW + HOUR, "a click implies an open")
+        self.assertChildren(
+            self.task,
+            {
+                "email_clicked": ("scheduled", NOW + 2 * HOUR),
+                "email_opened": ("scheduled", NOW + 2 * HOUR),
+                "email_not_clicked": "cancelled",
+                "email_not_opened": "cancelled",
+                "email_not_replied": "scheduled",
+                "email_bounced": "waiting",
+            },
+        )
+        # Every click is recorded, the task's first click time stays.
+        self.open_path(self.links[1], at=NOW + 2 * HOUR)
+        self.assertEqual(len(self.task.link_click_ids), 2)
+        self.assertEqual(self.task.clicked_at, NOW + HOUR)
+
+    def test_click_forged_token(self):
+        forged = self.links[0][:-1] + ("0" if self.links[0][-1] != "0" else "1")
+        response = self.open_path(forged)
+        self.assertEqual(response.status_code, 302, "the visitor still gets the page")
+        self.assertEqual(response.headers["Location"], OFFER_URL)
+        self.assertFalse(self.task.clicked_at)
+        self.assertFalse(self.task.opened_at)
+        self.assertFalse(
+            self.env["link.tracker.click"].search_count(
+                [("automation_flow_task_id", "!=", False)]
+            )
+        )
+        self.assertChildren(self.task, {"email_clicked": "waiting"})
+
+    def test_click_unknown_task_or_link(self):
+        Task = self.env["automation.flow.task"]
+        unknown_id = Task.search([], order="id desc", limit=1).id + 1000
+        code = self.links[0].split("/")[2]
+        response = self.open_path(
+            f"/r/{code}/af/{unknown_id}/{Task._tracking_token(unknown_id)}"
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.headers["Location"], OFFER_URL)
+        token = Task._tracking_token(self.task.id)
+        response = self.open_path(f"/r/no-such-code/af/{self.task.id}/{token}")
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.task.clicked_at)
+
+    def test_event_after_expiry(self):
+        """A waiting step whose expiry passed is expired, not woken."""
+        self.open_path(self.pixel, at=NOW + 49 * HOUR)
+        self.assertEqual(self.task.opened_at, NOW + 49 * HOUR)
+        self.assertChildren(self.task, {"email_opened": "expired"})
+
+    def test_event_of_ended_flow(self):
+        """The flow is done: the open is counted, nothing runs."""
+        self.flow.action_done()
+        self.open_path(self.pixel)
+        self.assertEqual(self.task.opened_at, NOW + HOUR)
+        self.assertEqual(self.email_step.email_opened_count, 1)
+        self.assertEqual(set(self.task.child_ids.mapped("state")), {"cancelled"})
