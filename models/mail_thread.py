@@ -28,10 +28,11 @@ class MailThread(models.AbstractModel):
     @api.model
     def _routing_handle_bounce(self, email_message, message_dict):
         """A bounce of a flow's email marks its task bounced."""
-        super()._routing_handle_bounce(email_message, message_dict)
+        result = super()._routing_handle_bounce(email_message, message_dict)
         bounced_msg_ids = message_dict.get("bounced_msg_ids")
         if bounced_msg_ids:
             self._automation_flow_tasks(bounced_msg_ids)._on_event("bounced")
+        return result
 
     @api.model
     def _automation_flow_tasks(self, message_ids):

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `make test`: install automation_flow (with its demo data) in a fresh throwaway
+# database of the private cluster, run its Odoo tests, then the linters.
+# Fails on a non-zero Odoo exit, any ERROR/CRITICAL log line, a module that did
+# not install, zero tests run, or a linter failure. Last line: "N passed, N failed".
+#
+# Variables: TEST_TAGS (default /automation_flow), TEST_DB (default
+# automation_flow_test_<timestamp>_<random>), KEEP_DB=1 (keep the database),
+# HTTP_PORT (default: any free port), SKIP_LINT=1, ODOO_ARGS (extra Odoo flags).
+set -euo pipefail
+# shellcheck source=scripts/odoo-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/odoo-env.sh"
+
+af_ensure_odoo
+af_ensure_manifest
+
+LOG=$AF_LOCAL/test.log
+TEST_TAGS=${TEST_TAGS:-/$AF_MODULE}
+DB=${TEST_DB:-${AF_MODULE}_test_$(date +%Y%m%d_%H%M%S)_$RANDOM}
+[[ $DB =~ ^[A-Za-z0-9_-]+$ ]] || af_die "invalid database name '$DB'"
+read -r -a EXTRA_ARGS <<<"${ODOO_ARGS:-}"
+
+AF_PG_STARTED=0
+DB_CREATED=0
+cleanup() {
+    set +e
+    if ((DB_CREATED)); then
+        if [[ ${KEEP_DB:-0} == 1 ]]; then
+            af_log "database '$DB' kept (KEEP_DB=1); drop it with: scripts/odoo-env.sh dropdb $DB"
+        else
+            af_db_drop "$DB" 2>/dev/null && af_log "database '$DB' dropped"
+        fi
+        DB_CREATED=0
+    fi
+    if ((AF_PG_STARTED)); then
+        af_pg_stop
+        AF_PG_STARTED=0
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+af_pg_start
+af_odoo_config
+if [[ -n ${HTTP_PORT:-} ]]; then
+    af_port_is_free "$HTTP_PORT" || af_die "HTTP_PORT=$HTTP_PORT is already in use"
+else
+    HTTP_PORT=$(af_free_port 0)
+fi
+af_db_exists "$DB" && af_die "database '$DB' already exists: choose another TEST_DB"
+
+af_log "testing in database '$DB' (tags $TEST_TAGS, HTTP port $HTTP_PORT), log: $LOG"
+DB_CREATED=1
+start=$(date +%s)
+set +e
+# demo data is installed too (empty --without-demo), so it is validated
+af_odoo -d "$DB" -i "$AF_MODULE" --without-demo= --test-enable --test-tags="$TEST_TAGS" \
+    --stop-after-init --http-port="$HTTP_PORT" --log-level=test \
+    "${EXTRA_ARGS[@]}" 2>&1 | tee "$LOG"
+odoo_rc=${PIPESTATUS[0]}
+set -e
+seconds=$(($(date +%s) - start))
+
+problems=()
+((odoo_rc == 0)) || problems+=("Odoo exited with status $odoo_rc")
+
+log_re='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3} [0-9]+ (ERROR|CRITICAL) '
+n_errors=$(grep -cE "$log_re" "$LOG" || true)
+((n_errors == 0)) || problems+=("$n_errors log line(s) at level ERROR/CRITICAL")
+
+state=$(af_module_state "$DB")
+[[ $state == installed ]] || problems+=("module $AF_MODULE is not installed (state: '${state:-none}')")
+
+report=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database' "$LOG" | tail -n1 || true)
+if [[ -z $report ]]; then
+    problems+=("no test report line in the log")
+    passed=0
+    failed=1
+else
+    read -r n_fail n_err n_total <<<"$(sed -E 's/^([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/' <<<"$report")"
+    passed=$((n_total - n_fail - n_err))
+    failed=$((n_fail + n_err))
+    ((n_total > 0)) || problems+=("no test ran (tags: $TEST_TAGS)")
+fi
+
+cleanup
+
+lint_rc=0
+if [[ ${SKIP_LINT:-0} != 1 ]]; then
+    echo "---- lint"
+    "$AF_ROOT/scripts/lint.sh" || lint_rc=$?
+    ((lint_rc == 0)) || problems+=("lint failed")
+fi
+
+echo "---- summary"
+if ((n_errors > 0)); then
+    echo "ERROR/CRITICAL lines (first 20, full log: $LOG):"
+    grep -E "$log_re" "$LOG" | head -n 20 | cut -c1-300
+fi
+for p in "${problems[@]}"; do echo "FAILED: $p"; done
+((${#problems[@]} == 0)) && echo "OK: tests and lint passed"
+printf 'Odoo install + tests took %dm%02ds (log: %s)\n' $((seconds / 60)) $((seconds % 60)) "$LOG"
+echo "$passed passed, $failed failed"
+((${#problems[@]} == 0))
