@@ -11,8 +11,8 @@ MULTI_RECORD_CODE = re.compile(r"\brecords\b")
 
 
 # One file per step type, as habit 1 of the style guide wants.
-class AutomationFlowStep(models.Model):  # pylint: disable=consider-merging-classes-inherited
-    _inherit = "automation.flow.step"
+class AutomationFlowStep(models.Model):
+    _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 
     step_type = fields.Selection(
         selection_add=[("action", "Run a server action")],

@@ -42,8 +42,8 @@ EMAIL_COUNTERS = (*EMAIL_COUNTED_FIELDS.values(), "email_failed_count")
 
 
 # One file per step type, as habit 1 of the style guide wants.
-class AutomationFlowStep(models.Model):  # pylint: disable=consider-merging-classes-inherited
-    _inherit = "automation.flow.step"
+class AutomationFlowStep(models.Model):
+    _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 
     step_type = fields.Selection(
         selection_add=[("email", "Send an email")], ondelete={"email": "cascade"}

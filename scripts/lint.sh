@@ -35,6 +35,7 @@ source scripts/odoo-env.sh
 af_link_module
 
 run "$PYTHON" scripts/build-readme.py --check
+run "$PYTHON" scripts/check-i18n.py
 
 fmt=()
 [[ -t 1 ]] || fmt=(--output-format=text)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make pot`: export the translation template i18n/automation_flow.pot.
-# The module is installed (without demo data) in a throwaway database of the
-# private cluster, its terms are exported with Odoo's --i18n-export (no
+# The module is installed, with its demo data (translated too), in a throwaway
+# database of the private cluster, its terms are exported with Odoo's --i18n-export (no
 # --language: Odoo then writes a template with empty msgstr), and the database
 # is dropped. POT_DB=<existing database with the module installed> skips the
 # throwaway database.
@@ -30,7 +30,7 @@ if [[ -z $DB ]]; then
     DB=${AF_MODULE}_pot_$(date +%Y%m%d_%H%M%S)_$RANDOM
     DB_CREATED=1
     af_log "installing $AF_MODULE in the throwaway database '$DB'"
-    af_odoo -d "$DB" -i "$AF_MODULE" --without-demo=all --stop-after-init --no-http \
+    af_odoo -d "$DB" -i "$AF_MODULE" --without-demo= --stop-after-init --no-http \
         --log-level=warn
 fi
 [[ $(af_module_state "$DB") == installed ]] || af_die "$AF_MODULE is not installed in '$DB'"

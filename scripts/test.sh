@@ -83,6 +83,16 @@ else
     ((n_total > 0)) || problems+=("no test ran (tags: $TEST_TAGS)")
 fi
 
+# The translation template must hold exactly the strings of the code that
+# was just installed (the database is still there).
+if [[ $state == installed ]]; then
+    fresh_pot=$AF_LOCAL/fresh.pot
+    af_odoo -d "$DB" --i18n-export="$fresh_pot" --modules="$AF_MODULE" \
+        --stop-after-init --no-http --log-level=warn 2>/dev/null
+    "$AF_PYTHON" "$AF_ROOT/scripts/check-i18n.py" --fresh "$fresh_pot" ||
+        problems+=("translations are not current")
+fi
+
 cleanup
 
 lint_rc=0
