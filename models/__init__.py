@@ -8,3 +8,4 @@ from . import automation_flow_step_action
 from . import automation_flow_enrollment
 from . import automation_flow_task
 from . import ir_actions_server
+from . import automation_flow_task_report
