@@ -159,7 +159,8 @@ class AutomationFlow(models.Model):
         today = fields.Date.context_today(self)
         first_day = today - timedelta(days=TREND_DAYS - 1)
         counts = {
-            (flow.id, day): count
+            # Days come back as datetimes at midnight (user's timezone).
+            (flow.id, day.date()): count
             for flow, day, count in self.env["automation.flow.enrollment"]._read_group(
                 [
                     ("flow_id", "in", self.ids),
@@ -220,7 +221,7 @@ class AutomationFlow(models.Model):
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         return [
-            dict(vals, name=_("%s (copy)", flow.name))
+            dict(vals, name=self.env._("%s (copy)", flow.name))
             for flow, vals in zip(self, vals_list, strict=True)
         ]
 

@@ -1,1 +1,2 @@
+from . import test_ui_backend
 from . import test_ui_tour

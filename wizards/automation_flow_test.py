@@ -54,7 +54,6 @@ class AutomationFlowTest(models.TransientModel):
     def action_run_next(self):
         """Run the steps due now, or else the next scheduled one at once."""
         self.ensure_one()
-        Task = self.env["automation.flow.task"]
         scheduled = self.task_ids.filtered(lambda t: t.state == states.TASK_SCHEDULED)
         if not scheduled:
             raise UserError(
@@ -69,8 +68,8 @@ class AutomationFlowTest(models.TransientModel):
             due = scheduled.sorted(lambda t: (t.scheduled_at, t.id))[:1]
             due._set_scheduled(now)
         due._execute()
-        Task.invalidate_model()
         self.env["automation.flow.enrollment"]._close_finished()
+        self.invalidate_recordset(["task_ids", "enrollment_state"])
         return self._reopen()
 
     def _reopen(self):
