@@ -162,6 +162,43 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
             trigger: ".o_automation_flow_step_counters a[data-state=scheduled]:contains(2)",
         },
         {
+            content: "Test the flow with a record",
+            trigger: "button[name=action_test]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=res_id] input",
+            run: "edit Tour Ann",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(Tour Ann)",
+            run: "click",
+        },
+        {
+            trigger: ".modal button[name=action_enroll]",
+            run: "click",
+        },
+        {
+            content: "The test enrollment's first task is scheduled",
+            trigger: ".modal .o_field_widget[name=task_ids] .o_data_row:contains(Welcome email):contains(Scheduled)",
+        },
+        {
+            trigger: ".modal button[name=action_run_next]",
+            run: "click",
+        },
+        {
+            content: "The email is done, its child waits for the opening",
+            trigger: ".modal .o_field_widget[name=task_ids]:has(.o_data_row:contains(Welcome email):contains(Done)) .o_data_row:contains(Call the interested):contains(Waiting)",
+        },
+        {
+            trigger: ".modal .modal-footer button:contains(Close)",
+            run: "click",
+        },
+        {
+            content: "Test tasks stay out of the counters",
+            trigger: "body:not(:has(.modal)) .o_automation_flow_step_counters:not(:has(a[data-state=done])) a[data-state=scheduled]:contains(2)",
+        },
+        {
             content: "Open the statistics",
             trigger: "button[name=action_view_statistics]",
             run: "click",

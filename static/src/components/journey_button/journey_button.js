@@ -25,7 +25,9 @@ export class JourneyButton extends Component {
     static props = { threadModel: String, threadId: { type: [Number, Boolean] } };
 
     setup() {
-        this.orm = useService("orm");
+        // The models are cached for the page: read them with the service
+        // itself, not with a copy bound to this (maybe short-lived) button.
+        this.orm = this.env.services.orm;
         this.dialog = useService("dialog");
         this.state = useState({ visible: false });
         onWillStart(() => this.updateVisibility(this.props));
