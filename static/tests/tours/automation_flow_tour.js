@@ -145,7 +145,7 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "The child says when it runs, in words",
-            trigger: ".o_automation_flow_step .o_automation_flow_step .o_automation_flow_step_schedule:contains(2 days after the email is opened)",
+            trigger: ".o_automation_flow_step[data-depth=\"1\"] .o_automation_flow_step_schedule:contains(2 days after the email is opened)",
         },
         {
             content: "Start on demand",

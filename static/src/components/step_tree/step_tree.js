@@ -57,12 +57,21 @@ export class StepTree extends Component {
         return this.props.readonly || !this.isManager || this.props.record.data.state === "done";
     }
 
-    get roots() {
-        return this.childrenOf(false);
-    }
-
-    childrenOf(parentId) {
-        return this.state.steps.filter((step) => step.parent_id === parentId);
+    /** The steps in tree order, each with its depth: ``[{ step, depth }]``. */
+    get rows() {
+        const children = {};
+        for (const step of this.state.steps) {
+            (children[step.parent_id] ||= []).push(step);
+        }
+        const rows = [];
+        const visit = (parentId, depth) => {
+            for (const step of children[parentId] || []) {
+                rows.push({ step, depth });
+                visit(step.id, depth + 1);
+            }
+        };
+        visit(false, 0);
+        return rows;
     }
 
     counterClass(taskState) {
