@@ -21,12 +21,22 @@
         "views/automation_flow_filter_views.xml",
         "views/automation_flow_step_views.xml",
         "views/automation_flow_task_views.xml",
+        "views/automation_flow_task_report_views.xml",
         "views/automation_flow_enrollment_views.xml",
         "views/automation_flow_views.xml",
         "views/ir_actions_server_views.xml",
         "views/automation_flow_menus.xml",
+        "wizards/automation_flow_test_views.xml",
     ],
     "demo": [
         "demo/automation_flow_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "automation_flow/static/src/components/**/*",
+        ],
+        "web.assets_tests": [
+            "automation_flow/static/tests/tours/**/*",
+        ],
+    },
 }

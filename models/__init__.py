@@ -7,6 +7,7 @@ from . import automation_flow_step_activity
 from . import automation_flow_step_action
 from . import automation_flow_enrollment
 from . import automation_flow_task
+from . import automation_flow_task_report
 from . import ir_actions_server
 from . import link_tracker_click
 from . import mail_activity

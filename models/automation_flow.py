@@ -3,6 +3,7 @@
 import logging
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -25,6 +26,8 @@ FLOW_STATES = [
 # Field types whose values can say "the same person" across records.
 UNIQUE_FIELD_TYPES = ("char", "many2one", "integer", "selection")
 DEFAULT_ENROLL_BATCH_SIZE = 5000
+# Days of enrollments drawn in the flow's trend (kanban card).
+TREND_DAYS = 14
 
 
 # Another worker changed a row this transaction needs: nobody's fault, the
@@ -134,6 +137,11 @@ class AutomationFlow(models.Model):
     enrollment_done_count = fields.Integer(compute="_compute_counters")
     task_count = fields.Integer(compute="_compute_counters")
     task_error_count = fields.Integer(compute="_compute_counters")
+    enrollment_trend = fields.Json(
+        "Enrollments of the last days",
+        compute="_compute_enrollment_trend",
+        help="Records enrolled per day over the last two weeks, oldest first.",
+    )
 
     @api.depends("step_ids", "enrollment_ids")
     def _compute_counters(self):
@@ -172,6 +180,26 @@ class AutomationFlow(models.Model):
             )
             flow.task_count = tasks.get(flow.id, 0)
             flow.task_error_count = tasks.get((flow.id, states.TASK_ERROR), 0)
+
+    def _compute_enrollment_trend(self):
+        today = fields.Date.context_today(self)
+        first_day = today - timedelta(days=TREND_DAYS - 1)
+        counts = {
+            # Days come back as datetimes at midnight (user's timezone).
+            (flow.id, day.date()): count
+            for flow, day, count in self.env["automation.flow.enrollment"]._read_group(
+                [
+                    ("flow_id", "in", self.ids),
+                    ("is_test", "=", False),
+                    ("date_start", ">=", first_day),
+                ],
+                ["flow_id", "date_start:day"],
+                ["__count"],
+            )
+        }
+        days = [first_day + timedelta(days=offset) for offset in range(TREND_DAYS)]
+        for flow in self:
+            flow.enrollment_trend = [counts.get((flow.id, day), 0) for day in days]
 
     # ------------------------------------------------------------------
     # Constraints
@@ -275,6 +303,14 @@ class AutomationFlow(models.Model):
     # State buttons
     # ------------------------------------------------------------------
 
+    def action_start_periodic(self):
+        self.write({"is_periodic": True})
+        return self.action_start()
+
+    def action_start_on_demand(self):
+        self.write({"is_periodic": False})
+        return self.action_start()
+
     def action_start(self):
         for flow in self:
             if flow.state != states.FLOW_DRAFT:
@@ -349,6 +385,63 @@ class AutomationFlow(models.Model):
         action["domain"] = [("flow_id", "=", self.id)]
         action["context"] = {"search_default_group_by_step": 1}
         return action
+
+    def action_view_statistics(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "automation_flow.action_automation_flow_task_report"
+        )
+        action["domain"] = [("flow_id", "=", self.id)]
+        action["display_name"] = _("Statistics of %s", self.name)
+        return action
+
+    def action_test(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "automation_flow.action_automation_flow_test"
+        )
+        action["context"] = {"default_flow_id": self.id}
+        return action
+
+    def get_step_tree(self):
+        """What the step designer draws.
+
+        :return: ``{"steps": [...], "triggers": {parent type: [(key, label)]},
+            "types": [(key, label)]}``: each step with its parent, type, schedule
+            in words and non-zero task counters; the triggers a new child may
+            have under each step type (``"root"`` for a first step).
+        """
+        self.ensure_one()
+        Step = self.env["automation.flow.step"]
+        types = Step._fields["step_type"]._description_selection(self.env)
+        state_labels = (
+            self.env["automation.flow.task"]
+            ._fields["state"]
+            ._description_selection(self.env)
+        )
+        return {
+            "steps": [
+                {
+                    "id": step.id,
+                    "name": step.name,
+                    "parent_id": step.parent_id.id,
+                    "step_type": step.step_type,
+                    "type_label": dict(types).get(step.step_type, ""),
+                    "type_icon": step.type_icon,
+                    "schedule": step.schedule_description,
+                    "counters": [
+                        {"state": state, "label": label, "count": count}
+                        for state, label in state_labels
+                        if (count := step[f"task_{state}_count"])
+                    ],
+                }
+                for step in self.step_ids
+            ],
+            "triggers": {
+                "root": Step.get_trigger_options(),
+                **{key: Step.get_trigger_options(key) for key, _label in types},
+            },
+        }
 
     def action_view_matching_records(self):
         self.ensure_one()

@@ -125,6 +125,65 @@ class AutomationFlowEnrollment(models.Model):
         )
         self.invalidate_model(["state", "date_done"])
 
+    @api.model
+    def get_journeys(self, model, res_id):
+        """The journey panel of a record: the flows it is in, what comes next
+        and the tasks done with their outcome, newest enrollment first.
+
+        :return: a list of dicts, dates as UTC strings
+        """
+        # Journeys show what the record went through: whoever cannot read the
+        # record cannot read its journeys either.
+        self.env[model].browse(res_id).check_access("read")
+        enrollments = self.search([("model", "=", model), ("res_id", "=", res_id)])
+        enrollment_states = dict(self._fields["state"]._description_selection(self.env))
+        Task = self.env["automation.flow.task"]
+        task_states = dict(Task._fields["state"]._description_selection(self.env))
+        journeys = []
+        for enrollment in enrollments:
+            tasks = enrollment.task_ids.sorted(
+                lambda t: (t.done_at or t.create_date, t.id)
+            )
+            pending = tasks.filtered(lambda t: t.state in states.TASK_PENDING).sorted(
+                lambda t: (not t.scheduled_at, t.scheduled_at or t.create_date, t.id)
+            )
+            journeys.append(
+                {
+                    "id": enrollment.id,
+                    "flow_id": enrollment.flow_id.id,
+                    "flow": enrollment.flow_id.name,
+                    "state": enrollment.state,
+                    "state_label": enrollment_states[enrollment.state],
+                    "is_test": enrollment.is_test,
+                    "date_start": fields.Datetime.to_string(enrollment.date_start),
+                    "date_done": fields.Datetime.to_string(enrollment.date_done),
+                    "exit_reason": enrollment.exit_reason or "",
+                    "next": [
+                        {
+                            "step": task.step_id.name,
+                            "type_icon": task.step_id.type_icon,
+                            "state": task.state,
+                            "at": fields.Datetime.to_string(task.scheduled_at),
+                            "schedule": task.step_id.schedule_description,
+                        }
+                        for task in pending
+                    ],
+                    "tasks": [
+                        {
+                            "id": task.id,
+                            "step": task.step_id.name,
+                            "type_icon": task.step_id.type_icon,
+                            "state": task.state,
+                            "state_label": task_states[task.state],
+                            "date": fields.Datetime.to_string(task.done_at),
+                            "outcome": task.error_message or "",
+                        }
+                        for task in tasks - pending
+                    ],
+                }
+            )
+        return journeys
+
     def action_open_record(self):
         self.ensure_one()
         return {

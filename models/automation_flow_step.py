@@ -103,6 +103,12 @@ class AutomationFlowStep(models.Model):
         help="How many times a task of this step is tried when it asks to be "
         "retried later (a remote service is down…) before it ends in error.",
     )
+    schedule_description = fields.Char(
+        "When",
+        compute="_compute_schedule_description",
+        help="The trigger, delay and expiry of the step, in words.",
+    )
+    type_icon = fields.Char(compute="_compute_type_icon")
     task_ids = fields.One2many("automation.flow.task", "step_id")
     task_scheduled_count = fields.Integer(compute="_compute_task_counters")
     task_waiting_count = fields.Integer(compute="_compute_task_counters")
@@ -133,6 +139,145 @@ class AutomationFlowStep(models.Model):
                 states.TASK_ERROR,
             ):
                 step[f"task_{state}_count"] = counts.get((step.id, state), 0)
+
+    @api.depends(
+        "trigger",
+        "delay",
+        "delay_unit",
+        "date_field_id",
+        "date_direction",
+        "expiry",
+        "expiry_unit",
+    )
+    @api.depends_context("lang")
+    def _compute_schedule_description(self):
+        phrases = self._schedule_phrases()
+        for step in self:
+            at_once, after_delay = phrases[step.trigger]
+            delay = step._duration_in_words(step.delay, step.delay_unit)
+            if step.date_field_id:
+                description = step._date_schedule_in_words(at_once, delay)
+            elif step.delay:
+                description = after_delay % {"delay": delay}
+            else:
+                description = at_once
+            if step.expiry and triggers.waits_for_event(step.trigger):
+                description = _(
+                    "%(schedule)s (waits at most %(expiry)s)",
+                    schedule=description,
+                    expiry=step._duration_in_words(step.expiry, step.expiry_unit),
+                )
+            step.schedule_description = description
+
+    def _schedule_phrases(self):
+        """Per trigger, whole sentences (for translators): without a delay, and
+        with a ``%(delay)s``."""
+        return {
+            "start": (_("At enrollment"), _("%(delay)s after enrollment")),
+            "after_step": (
+                _("Right after the previous step"),
+                _("%(delay)s after the previous step"),
+            ),
+            "email_opened": (
+                _("As soon as the email is opened"),
+                _("%(delay)s after the email is opened"),
+            ),
+            "email_not_opened": (
+                _("If the email is not opened at once"),
+                _("If the email is not opened within %(delay)s"),
+            ),
+            "email_clicked": (
+                _("As soon as a link of the email is clicked"),
+                _("%(delay)s after a link of the email is clicked"),
+            ),
+            "email_not_clicked": (
+                _("If no link of the email is clicked at once"),
+                _("If no link of the email is clicked within %(delay)s"),
+            ),
+            "email_replied": (
+                _("As soon as the email is replied to"),
+                _("%(delay)s after the email is replied to"),
+            ),
+            "email_not_replied": (
+                _("If the email is not replied to at once"),
+                _("If the email is not replied to within %(delay)s"),
+            ),
+            "email_bounced": (
+                _("As soon as the email bounces"),
+                _("%(delay)s after the email bounces"),
+            ),
+            "activity_done": (
+                _("As soon as the activity is done"),
+                _("%(delay)s after the activity is done"),
+            ),
+            "activity_cancelled": (
+                _("As soon as the activity is cancelled"),
+                _("%(delay)s after the activity is cancelled"),
+            ),
+            "activity_not_done": (
+                _("If the activity is not done at once"),
+                _("If the activity is not done within %(delay)s"),
+            ),
+        }
+
+    def _duration_in_words(self, amount, unit):
+        singular, plural = {
+            "minutes": (_("%s minute"), _("%s minutes")),
+            "hours": (_("%s hour"), _("%s hours")),
+            "days": (_("%s day"), _("%s days")),
+            "weeks": (_("%s week"), _("%s weeks")),
+            "months": (_("%s month"), _("%s months")),
+        }[unit]
+        return (singular if amount == 1 else plural) % amount
+
+    def _date_schedule_in_words(self, trigger_phrase, delay):
+        """ "5 minutes before Start", preceded by the trigger when it is not the
+        enrollment (the task is created by the trigger, due by the date)."""
+        self.ensure_one()
+        date = self.date_field_id.field_description
+        before = self.date_direction == "before"
+        if self.trigger == "start":
+            if not self.delay:
+                return _("On %(date)s", date=date)
+            if before:
+                return _("%(delay)s before %(date)s", delay=delay, date=date)
+            return _("%(delay)s after %(date)s", delay=delay, date=date)
+        if not self.delay:
+            return _("%(trigger)s, due on %(date)s", trigger=trigger_phrase, date=date)
+        if before:
+            return _(
+                "%(trigger)s, due %(delay)s before %(date)s",
+                trigger=trigger_phrase,
+                delay=delay,
+                date=date,
+            )
+        return _(
+            "%(trigger)s, due %(delay)s after %(date)s",
+            trigger=trigger_phrase,
+            delay=delay,
+            date=date,
+        )
+
+    @api.depends("step_type")
+    def _compute_type_icon(self):
+        icons = self._type_icons()
+        for step in self:
+            step.type_icon = icons.get(step.step_type, "fa-circle-o")
+
+    def _type_icons(self):
+        """The Font Awesome icon of each step type in the designer; modules
+        adding a step type extend it."""
+        return {"email": "fa-envelope", "activity": "fa-clock-o", "action": "fa-cogs"}
+
+    @api.model
+    def get_trigger_options(self, parent_type=False):
+        """The triggers a new child of a ``parent_type`` step may have, as
+        ``[(key, label)]`` (``parent_type`` empty: a root step)."""
+        labels = dict(self._fields["trigger"]._description_selection(self.env))
+        return [
+            (trigger.key, labels[trigger.key])
+            for trigger in triggers.triggers_for_parent(parent_type or None)
+        ]
 
     @api.onchange("parent_id")
     def _onchange_parent_id(self):

@@ -1,0 +1,123 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from ..engine import states
+from .automation_flow_task import TASK_STATES
+
+
+class AutomationFlowTaskReport(models.Model):
+    """Statistics of tasks per flow, step, state and day, for graph and pivot.
+
+    How it works: a SQL view counting the real (not test) tasks, grouped by
+    flow, step, state and the day the task got its state (ended, else due,
+    else created). The request is built from ``_report_get_request_*`` parts so
+    that other modules add columns (e.g. email events) by extending a part.
+    """
+
+    _name = "automation.flow.task.report"
+    _description = "Automation Flow Statistics"
+    _auto = False
+    _order = "date desc, flow_id, step_id"
+    _rec_name = "step_id"
+
+    flow_id = fields.Many2one("automation.flow", readonly=True)
+    step_id = fields.Many2one("automation.flow.step", readonly=True)
+    step_type = fields.Selection(
+        selection="_selection_step_type", string="Step type", readonly=True
+    )
+    model = fields.Char(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    state = fields.Selection(TASK_STATES, readonly=True)
+    date = fields.Date("Day", readonly=True)
+    task_count = fields.Integer("Tasks", readonly=True)
+    scheduled_count = fields.Integer("Scheduled", readonly=True)
+    waiting_count = fields.Integer("Waiting", readonly=True)
+    done_count = fields.Integer("Done", readonly=True)
+    skipped_count = fields.Integer("Skipped", readonly=True)
+    expired_count = fields.Integer("Expired", readonly=True)
+    cancelled_count = fields.Integer("Cancelled", readonly=True)
+    error_count = fields.Integer("Errors", readonly=True)
+
+    @api.model
+    def _selection_step_type(self):
+        return (
+            self.env["automation.flow.step"]
+            ._fields["step_type"]
+            ._description_selection(self.env)
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                self._report_get_request(),
+            )
+        )
+
+    def _report_get_request(self):
+        return SQL(
+            "SELECT %s FROM %s WHERE %s GROUP BY %s",
+            SQL(", ").join(self._report_get_request_select_items()),
+            SQL(" ").join(self._report_get_request_from_items()),
+            SQL(" AND ").join(self._report_get_request_where_items()),
+            SQL(", ").join(self._report_get_request_group_by_items()),
+        )
+
+    def _report_get_request_select_items(self):
+        return [
+            SQL("min(task.id) AS id"),
+            SQL("task.flow_id"),
+            SQL("task.step_id"),
+            SQL("step.step_type"),
+            SQL("task.model"),
+            SQL("task.company_id"),
+            SQL("task.state"),
+            SQL("%s AS date", self._report_get_request_date()),
+            SQL("count(*) AS task_count"),
+            *(
+                SQL(
+                    "count(*) FILTER (WHERE task.state = %s) AS %s",
+                    state,
+                    SQL.identifier(f"{state}_count"),
+                )
+                for state in (
+                    states.TASK_SCHEDULED,
+                    states.TASK_WAITING,
+                    states.TASK_DONE,
+                    states.TASK_SKIPPED,
+                    states.TASK_EXPIRED,
+                    states.TASK_CANCELLED,
+                    states.TASK_ERROR,
+                )
+            ),
+        ]
+
+    def _report_get_request_date(self):
+        """The day a task counts on: when it ended, else when it is due, else
+        when it was created (waiting for an event)."""
+        return SQL("COALESCE(task.done_at, task.scheduled_at, task.create_date)::date")
+
+    def _report_get_request_from_items(self):
+        return [
+            SQL("automation_flow_task task"),
+            SQL("JOIN automation_flow_step step ON step.id = task.step_id"),
+        ]
+
+    def _report_get_request_where_items(self):
+        # Test enrollments are kept apart from statistics.
+        return [SQL("task.is_test IS NOT TRUE")]
+
+    def _report_get_request_group_by_items(self):
+        return [
+            SQL("task.flow_id"),
+            SQL("task.step_id"),
+            SQL("step.step_type"),
+            SQL("task.model"),
+            SQL("task.company_id"),
+            SQL("task.state"),
+            self._report_get_request_date(),
+        ]

@@ -1,0 +1,61 @@
+import { Component, onWillStart, useState } from "@odoo/owl";
+import { Dialog } from "@web/core/dialog/dialog";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { useService } from "@web/core/utils/hooks";
+
+const STATE_CLASSES = {
+    running: "text-bg-info",
+    done: "text-bg-success",
+    error: "text-bg-danger",
+    scheduled: "text-bg-info",
+    waiting: "text-bg-info",
+};
+
+/** The flows a record is in: what comes next and the tasks done. */
+export class JourneyDialog extends Component {
+    static template = "automation_flow.JourneyDialog";
+    static components = { Dialog };
+    static props = { resModel: String, resId: Number, close: Function };
+
+    setup() {
+        this.orm = useService("orm");
+        this.action = useService("action");
+        this.state = useState({ journeys: [], loaded: false });
+        onWillStart(async () => {
+            this.state.journeys = await this.orm.call(
+                "automation.flow.enrollment",
+                "get_journeys",
+                [this.props.resModel, this.props.resId]
+            );
+            this.state.loaded = true;
+        });
+    }
+
+    formatDate(value) {
+        return value ? formatDateTime(deserializeDateTime(value)) : "";
+    }
+
+    stateClass(state) {
+        return STATE_CLASSES[state] || "text-bg-secondary";
+    }
+
+    async openEnrollment(journey) {
+        await this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: "automation.flow.enrollment",
+            res_id: journey.id,
+            views: [[false, "form"]],
+        });
+        this.props.close();
+    }
+
+    async openFlow(journey) {
+        await this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: "automation.flow",
+            res_id: journey.flow_id,
+            views: [[false, "form"]],
+        });
+        this.props.close();
+    }
+}

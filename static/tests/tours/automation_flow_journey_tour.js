@@ -1,0 +1,23 @@
+import { registry } from "@web/core/registry";
+
+/** The journeys of a contact, from its chatter. */
+registry.category("web_tour.tours").add("automation_flow_journey_tour", {
+    steps: () => [
+        {
+            content: "Open the contact's journeys",
+            trigger: ".o-mail-Chatter-topbar .o_automation_flow_journey_button",
+            run: "click",
+        },
+        {
+            content: "The flow, what is done and what comes next",
+            trigger: ".modal .o_automation_flow_journey:contains(Journey flow):has(.o_automation_flow_journey_tasks:contains(Call)):has(.o_automation_flow_journey_next:contains(Follow up))",
+        },
+        {
+            trigger: ".modal .modal-footer button:contains(Close)",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ],
+});

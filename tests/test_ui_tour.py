@@ -1,0 +1,87 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestUiTour(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"].create(
+            [
+                {"name": "Tour Ann", "email": "ann@tour.automation.example.com"},
+                {"name": "Tour Bob", "email": "bob@tour.automation.example.com"},
+            ]
+        )
+        cls.env["mail.template"].create(
+            {
+                "name": "Tour welcome",
+                "model_id": cls.env.ref("base.model_res_partner").id,
+                "subject": "Welcome",
+                "body_html": "<p>Welcome</p>",
+            }
+        )
+
+    def test_flow_designer_tour(self):
+        self.start_tour("/odoo", "automation_flow_tour", login="admin")
+        flow = self.env["automation.flow"].search([("name", "=", "Tour welcome")])
+        self.assertEqual(flow.state, "on_demand")
+        email = flow.step_ids.filtered(lambda step: not step.parent_id)
+        self.assertEqual(email.step_type, "email")
+        self.assertRecordValues(
+            email.child_ids,
+            [
+                {
+                    "step_type": "activity",
+                    "trigger": "email_opened",
+                    "delay": 2,
+                    "delay_unit": "days",
+                }
+            ],
+        )
+        real = flow.enrollment_ids.filtered(lambda e: not e.is_test)
+        self.assertEqual(sorted(real.mapped("res_id")), sorted(self.partners.ids))
+        test = flow.enrollment_ids - real
+        self.assertEqual(test.res_id, self.partners[0].id)
+        self.assertEqual(
+            sorted(test.task_ids.mapped("state")), ["done", "waiting"], "step by step"
+        )
+
+    def test_journey_panel_tour(self):
+        partner = self.partners[0]
+        flow = self.env["automation.flow"].create(
+            {
+                "name": "Journey flow",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "domain": [("id", "=", partner.id)],
+            }
+        )
+        activity = {
+            "step_type": "activity",
+            "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+            "activity_user_type": "fixed",
+            "activity_user_id": self.env.ref("base.user_admin").id,
+        }
+        call = self.env["automation.flow.step"].create(
+            dict(activity, name="Call", flow_id=flow.id, trigger="start")
+        )
+        self.env["automation.flow.step"].create(
+            dict(
+                activity,
+                name="Follow up",
+                flow_id=flow.id,
+                parent_id=call.id,
+                trigger="after_step",
+                delay=3,
+                delay_unit="days",
+            )
+        )
+        flow.action_start_on_demand()
+        flow.action_run()
+        self.env["automation.flow.task"]._process_due_tasks()
+        self.start_tour(
+            f"/odoo/res.partner/{partner.id}",
+            "automation_flow_journey_tour",
+            login="admin",
+        )

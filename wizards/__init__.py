@@ -1,0 +1,1 @@
+from . import automation_flow_test
