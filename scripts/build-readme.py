@@ -7,8 +7,8 @@ Usage: python3 scripts/build-readme.py [--check]
   --check  do not write; exit 1 if README.rst is not what the fragments give.
 
 The Markdown understood is the simple subset the fragments use: headings,
-paragraphs, bullet and numbered lists, fenced code blocks, inline code, bold,
-emphasis, links and <autolinks>.
+paragraphs, bullet and numbered lists, fenced code blocks, pipe tables, images
+alone on their line, inline code, bold, emphasis, links and <autolinks>.
 """
 
 import ast
@@ -27,6 +27,7 @@ SECTIONS = [
     ("CONFIGURE.md", "Configuration"),
     ("USAGE.md", "Usage"),
     ("DEVELOP.md", "Development"),
+    ("BENCHMARK.md", "Benchmark"),
     ("ROADMAP.md", "Known issues / Roadmap"),
     ("HISTORY.md", "Changelog"),
 ]
@@ -60,6 +61,16 @@ def inline(text):
     return "".join(out)
 
 
+def table(rows):
+    """A pipe table as a reST list-table, its first row the header."""
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for row in rows:
+        first, *rest = row
+        out.append("   * - " + (inline(first) or "\\"))
+        out += ["     - " + (inline(cell) or "\\") for cell in rest]
+    return out + [""]
+
+
 def md_to_rst(text, base_level):
     """Convert one fragment; its "#" headings go below base_level."""
     lines = text.splitlines()
@@ -89,10 +100,27 @@ def md_to_rst(text, base_level):
             out.append("")
             i += 1
             continue
+        image = re.match(r"^!\[([^\]]*)\]\(([^)\s]+)\)$", stripped)
+        if image:
+            flush()
+            alt, src = image.groups()
+            out += [f".. image:: {src}", f"   :alt: {alt}", ""]
+            i += 1
+            continue
+        if stripped.startswith("|") and stripped.endswith("|"):
+            flush()
+            rows = []
+            while i < len(lines) and lines[i].strip().startswith("|"):
+                cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+                if not all(re.fullmatch(r":?-+:?", c) for c in cells):
+                    rows.append(cells)
+                i += 1
+            out += table(rows)
+            continue
         head = re.match(r"^(#{1,5})\s+(.*?)\s*#*\s*$", line)
         if head:
             flush()
-            level = min(base_level + len(head.group(1)), len(LEVEL_CHARS) - 1)
+            level = min(base_level + len(head.group(1)) - 1, len(LEVEL_CHARS) - 1)
             out.extend(heading(inline(head.group(2)), level))
             i += 1
             continue
