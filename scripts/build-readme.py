@@ -61,8 +61,10 @@ def inline(text):
     return "".join(out)
 
 
-def table(rows):
+def table(lines):
     """A pipe table as a reST list-table, its first row the header."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    rows = [row for row in rows if not all(re.fullmatch(r":?-+:?", c) for c in row)]
     out = [".. list-table::", "   :header-rows: 1", ""]
     for row in rows:
         first, *rest = row
@@ -109,13 +111,11 @@ def md_to_rst(text, base_level):
             continue
         if stripped.startswith("|") and stripped.endswith("|"):
             flush()
-            rows = []
-            while i < len(lines) and lines[i].strip().startswith("|"):
-                cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
-                if not all(re.fullmatch(r":?-+:?", c) for c in cells):
-                    rows.append(cells)
-                i += 1
-            out += table(rows)
+            end = i
+            while end < len(lines) and lines[end].strip().startswith("|"):
+                end += 1
+            out += table(lines[i:end])
+            i = end
             continue
         head = re.match(r"^(#{1,5})\s+(.*?)\s*#*\s*$", line)
         if head:
