@@ -6,6 +6,26 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 
+def _rounds_of_distinct(res_ids):
+    """Split the positions of ``res_ids`` into rounds where each id appears
+    at most once: the first occurrence of each id, then the second…
+
+    ``mail.activity.create`` subscribes the assignees to the records in one
+    insert per create: the same record twice in one create (a real and a test
+    enrollment of it) would insert its follower twice and break the unique
+    key of ``mail_followers``. E.g. ``[7, 8, 7, 9, 7]`` gives
+    ``[[0, 1, 3], [2], [4]]``.
+    """
+    rounds, seen = [], {}
+    for index, res_id in enumerate(res_ids):
+        occurrence = seen.get(res_id, 0)
+        seen[res_id] = occurrence + 1
+        if occurrence == len(rounds):
+            rounds.append([])
+        rounds[occurrence].append(index)
+    return rounds
+
+
 # One file per step type, as habit 1 of the style guide wants.
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
@@ -101,7 +121,8 @@ class AutomationFlowStep(models.Model):
                 )
 
     def _execute_activity(self, tasks):
-        """Schedule one activity per task, all in one ``create``."""
+        """Schedule one activity per task, in one ``create`` per round (one
+        round unless the batch holds several tasks of the same record)."""
         self.ensure_one()
         records = tasks._records()
         assignees = self._activity_assignees(records)
@@ -138,8 +159,12 @@ class AutomationFlowStep(models.Model):
         Activity = self.env["mail.activity"].sudo()
         if not self.activity_notify:
             Activity = Activity.with_context(mail_activity_quick_update=True)
-        activities = Activity.create(values_list)
-        tasks._write_links(activity_id=activities.ids)
+        activity_ids = [None] * len(values_list)
+        for indexes in _rounds_of_distinct(tasks.mapped("res_id")):
+            activities = Activity.create([values_list[index] for index in indexes])
+            for index, activity in zip(indexes, activities, strict=True):
+                activity_ids[index] = activity.id
+        tasks._write_links(activity_id=activity_ids)
 
     def _activity_assignees(self, records):
         """``{res_id: user id}`` of the activity of each record."""
