@@ -75,6 +75,12 @@ class AutomationFlowStep(models.Model):
         "Activities cancelled", compute="_compute_activity_counters"
     )
 
+    activity_overdue_count = fields.Integer(
+        "Activities overdue",
+        compute="_compute_activity_overdue_count",
+        help="Activities of the step still open after their deadline.",
+    )
+
     @api.depends("task_ids.activity_done_at", "task_ids.activity_cancelled_at")
     def _compute_activity_counters(self):
         counts = {
@@ -89,6 +95,42 @@ class AutomationFlowStep(models.Model):
             step.activity_done_count, step.activity_cancelled_count = counts.get(
                 step.id, (0, 0)
             )
+
+    def _compute_activity_overdue_count(self):
+        """No dependency: an activity becomes overdue as days pass."""
+        today = fields.Date.context_today(self)
+        # The step's counter counts all its activities, not only those the
+        # user may read (mail.activity's _search filters them one by one);
+        # done activities are deleted or archived, so left out.
+        counts = dict(
+            self.env["automation.flow.task"]
+            .sudo()
+            ._read_group(
+                [
+                    ("step_id", "in", self._origin.ids),
+                    ("is_test", "=", False),
+                    ("activity_id.date_deadline", "<", today),
+                ],
+                ["step_id"],
+                ["__count"],
+            )
+        )
+        for step in self:
+            step.activity_overdue_count = counts.get(step._origin, 0)
+
+    def _designer_events(self):
+        events = super()._designer_events()
+        if self.step_type != "activity":
+            return events
+        return events + [
+            self._designer_event(event, label, count)
+            for event, label, count in (
+                ("activity_done", _("Done"), self.activity_done_count),
+                ("activity_cancelled", _("Cancelled"), self.activity_cancelled_count),
+                ("activity_overdue", _("Overdue"), self.activity_overdue_count),
+            )
+            if count
+        ]
 
     @api.constrains(
         "step_type",
