@@ -22,6 +22,7 @@
         "views/automation_flow_step_views.xml",
         "views/automation_flow_task_views.xml",
         "views/automation_flow_task_report_views.xml",
+        "views/automation_flow_event_report_views.xml",
         "views/automation_flow_enrollment_views.xml",
         "views/automation_flow_views.xml",
         "views/ir_actions_server_views.xml",

@@ -137,6 +137,26 @@ class AutomationFlow(models.Model):
     enrollment_done_count = fields.Integer(compute="_compute_counters")
     task_count = fields.Integer(compute="_compute_counters")
     task_error_count = fields.Integer(compute="_compute_counters")
+    email_sent_count = fields.Integer("Sent", compute="_compute_email_statistics")
+    email_opened_count = fields.Integer("Opened", compute="_compute_email_statistics")
+    email_clicked_count = fields.Integer("Clicked", compute="_compute_email_statistics")
+    email_replied_count = fields.Integer("Replied", compute="_compute_email_statistics")
+    email_bounced_count = fields.Integer("Bounced", compute="_compute_email_statistics")
+    email_failed_count = fields.Integer(
+        "Failed to send", compute="_compute_email_statistics"
+    )
+    email_open_rate = fields.Float(
+        "Open rate", compute="_compute_email_statistics", digits=(16, 1)
+    )
+    email_click_rate = fields.Float(
+        "Click rate", compute="_compute_email_statistics", digits=(16, 1)
+    )
+    email_reply_rate = fields.Float(
+        "Reply rate", compute="_compute_email_statistics", digits=(16, 1)
+    )
+    email_bounce_rate = fields.Float(
+        "Bounce rate", compute="_compute_email_statistics", digits=(16, 1)
+    )
     enrollment_trend = fields.Json(
         "Enrollments of the last days",
         compute="_compute_enrollment_trend",
@@ -180,6 +200,14 @@ class AutomationFlow(models.Model):
             )
             flow.task_count = tasks.get(flow.id, 0)
             flow.task_error_count = tasks.get((flow.id, states.TASK_ERROR), 0)
+
+    def _compute_email_statistics(self):
+        """The emails of all the flow's steps, as the steps count them."""
+        statistics = self.env["automation.flow.task"]._email_statistics(
+            "flow_id", self._origin.ids
+        )
+        for flow in self:
+            flow.update(statistics[flow._origin.id])
 
     def _compute_enrollment_trend(self):
         today = fields.Date.context_today(self)
@@ -395,6 +423,15 @@ class AutomationFlow(models.Model):
         action["display_name"] = _("Statistics of %s", self.name)
         return action
 
+    def action_view_event_statistics(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "automation_flow.action_automation_flow_event_report"
+        )
+        action["domain"] = [("flow_id", "=", self.id)]
+        action["display_name"] = _("Events of %s", self.name)
+        return action
+
     def action_test(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -408,7 +445,8 @@ class AutomationFlow(models.Model):
 
         :return: ``{"steps": [...], "triggers": {parent type: [(key, label)]},
             "types": [(key, label)]}``: each step with its parent, type, schedule
-            in words and non-zero task counters; the triggers a new child may
+            in words, non-zero task counters and events (see
+            ``step._designer_events``); the triggers a new child may
             have under each step type (``"root"`` for a first step).
         """
         self.ensure_one()
@@ -434,6 +472,7 @@ class AutomationFlow(models.Model):
                         for state, label in state_labels
                         if (count := step[f"task_{state}_count"])
                     ],
+                    "events": step._designer_events(),
                 }
                 for step in self.step_ids
             ],

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import states
+from .automation_flow_task import EVENT_FIELDS, EVENT_ICONS
 
 ENROLLMENT_STATES = [
     (states.ENROLLMENT_RUNNING, "Running"),
@@ -128,7 +129,9 @@ class AutomationFlowEnrollment(models.Model):
     @api.model
     def get_journeys(self, model, res_id):
         """The journey panel of a record: the flows it is in, what comes next
-        and the tasks done with their outcome, newest enrollment first.
+        and the tasks done with their outcome (error, email state, and each
+        event with the first time it happened: sent, opened… activity done),
+        newest enrollment first.
 
         :return: a list of dicts, dates as UTC strings
         """
@@ -177,6 +180,16 @@ class AutomationFlowEnrollment(models.Model):
                             "state_label": task_states[task.state],
                             "date": fields.Datetime.to_string(task.done_at),
                             "outcome": task.error_message or "",
+                            "email_state": task.email_state or "",
+                            "events": [
+                                {
+                                    "event": event,
+                                    "icon": EVENT_ICONS[event],
+                                    "at": fields.Datetime.to_string(task[field]),
+                                }
+                                for event, field in EVENT_FIELDS.items()
+                                if task[field]
+                            ],
                         }
                         for task in tasks - pending
                     ],

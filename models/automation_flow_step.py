@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from ..engine import retry, schedule, states, triggers
+from .automation_flow_task import EVENT_ICONS
 
 TRIGGER_SELECTION = [
     ("start", "At enrollment"),
@@ -268,6 +269,24 @@ class AutomationFlowStep(models.Model):
         """The Font Awesome icon of each step type in the designer; modules
         adding a step type extend it."""
         return {"email": "fa-envelope", "activity": "fa-clock-o", "action": "fa-cogs"}
+
+    def _designer_events(self):
+        """What people did with the step's emails or activities, for its card
+        in the designer: ``[{"event", "label", "icon", "count", "rate"}]``,
+        non-zero counts only, ``rate`` in percent of the sent emails or
+        ``None``. Step types with events extend it with ``_designer_event``.
+        """
+        self.ensure_one()
+        return []
+
+    def _designer_event(self, event, label, count, rate=None):
+        return {
+            "event": event,
+            "label": label,
+            "icon": EVENT_ICONS[event],
+            "count": count,
+            "rate": rate,
+        }
 
     @api.model
     def get_trigger_options(self, parent_type=False):

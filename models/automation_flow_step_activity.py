@@ -6,6 +6,26 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 
+def _rounds_of_distinct(res_ids):
+    """Split the positions of ``res_ids`` into rounds where each id appears
+    at most once: the first occurrence of each id, then the second…
+
+    ``mail.activity.create`` subscribes the assignees to the records in one
+    insert per create: the same record twice in one create (a real and a test
+    enrollment of it) would insert its follower twice and break the unique
+    key of ``mail_followers``. E.g. ``[7, 8, 7, 9, 7]`` gives
+    ``[[0, 1, 3], [2], [4]]``.
+    """
+    rounds, seen = [], {}
+    for index, res_id in enumerate(res_ids):
+        occurrence = seen.get(res_id, 0)
+        seen[res_id] = occurrence + 1
+        if occurrence == len(rounds):
+            rounds.append([])
+        rounds[occurrence].append(index)
+    return rounds
+
+
 # One file per step type, as habit 1 of the style guide wants.
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
@@ -55,6 +75,12 @@ class AutomationFlowStep(models.Model):
         "Activities cancelled", compute="_compute_activity_counters"
     )
 
+    activity_overdue_count = fields.Integer(
+        "Activities overdue",
+        compute="_compute_activity_overdue_count",
+        help="Activities of the step still open after their deadline.",
+    )
+
     @api.depends("task_ids.activity_done_at", "task_ids.activity_cancelled_at")
     def _compute_activity_counters(self):
         counts = {
@@ -69,6 +95,42 @@ class AutomationFlowStep(models.Model):
             step.activity_done_count, step.activity_cancelled_count = counts.get(
                 step.id, (0, 0)
             )
+
+    def _compute_activity_overdue_count(self):
+        """No dependency: an activity becomes overdue as days pass."""
+        today = fields.Date.context_today(self)
+        # The step's counter counts all its activities, not only those the
+        # user may read (mail.activity's _search filters them one by one);
+        # done activities are deleted or archived, so left out.
+        counts = dict(
+            self.env["automation.flow.task"]
+            .sudo()
+            ._read_group(
+                [
+                    ("step_id", "in", self._origin.ids),
+                    ("is_test", "=", False),
+                    ("activity_id.date_deadline", "<", today),
+                ],
+                ["step_id"],
+                ["__count"],
+            )
+        )
+        for step in self:
+            step.activity_overdue_count = counts.get(step._origin, 0)
+
+    def _designer_events(self):
+        events = super()._designer_events()
+        if self.step_type != "activity":
+            return events
+        return events + [
+            self._designer_event(event, label, count)
+            for event, label, count in (
+                ("activity_done", _("Done"), self.activity_done_count),
+                ("activity_cancelled", _("Cancelled"), self.activity_cancelled_count),
+                ("activity_overdue", _("Overdue"), self.activity_overdue_count),
+            )
+            if count
+        ]
 
     @api.constrains(
         "step_type",
@@ -101,7 +163,8 @@ class AutomationFlowStep(models.Model):
                 )
 
     def _execute_activity(self, tasks):
-        """Schedule one activity per task, all in one ``create``."""
+        """Schedule one activity per task, in one ``create`` per round (one
+        round unless the batch holds several tasks of the same record)."""
         self.ensure_one()
         records = tasks._records()
         assignees = self._activity_assignees(records)
@@ -138,8 +201,12 @@ class AutomationFlowStep(models.Model):
         Activity = self.env["mail.activity"].sudo()
         if not self.activity_notify:
             Activity = Activity.with_context(mail_activity_quick_update=True)
-        activities = Activity.create(values_list)
-        tasks._write_links(activity_id=activities.ids)
+        activity_ids = [None] * len(values_list)
+        for indexes in _rounds_of_distinct(tasks.mapped("res_id")):
+            activities = Activity.create([values_list[index] for index in indexes])
+            for index, activity in zip(indexes, activities, strict=True):
+                activity_ids[index] = activity.id
+        tasks._write_links(activity_id=activity_ids)
 
     def _activity_assignees(self, records):
         """``{res_id: user id}`` of the activity of each record."""

@@ -30,15 +30,6 @@ RENDERED_FIELDS = (
     "scheduled_date",
     "subject",
 )
-# Task timestamps counted per step, and the counter each one fills.
-EMAIL_COUNTED_FIELDS = {
-    "sent_at": "email_sent_count",
-    "opened_at": "email_opened_count",
-    "clicked_at": "email_clicked_count",
-    "replied_at": "email_replied_count",
-    "bounced_at": "email_bounced_count",
-}
-EMAIL_COUNTERS = (*EMAIL_COUNTED_FIELDS.values(), "email_failed_count")
 
 
 # One file per step type, as habit 1 of the style guide wants.
@@ -73,28 +64,71 @@ class AutomationFlowStep(models.Model):
     email_failed_count = fields.Integer(
         "Failed to send", compute="_compute_email_counters"
     )
+    email_open_rate = fields.Float(
+        "Open rate",
+        compute="_compute_email_counters",
+        digits=(16, 1),
+        help="Opened emails, in percent of the sent ones.",
+    )
+    email_click_rate = fields.Float(
+        "Click rate",
+        compute="_compute_email_counters",
+        digits=(16, 1),
+        help="Emails with a clicked link, in percent of the sent ones.",
+    )
+    email_reply_rate = fields.Float(
+        "Reply rate",
+        compute="_compute_email_counters",
+        digits=(16, 1),
+        help="Replied emails, in percent of the sent ones.",
+    )
+    email_bounce_rate = fields.Float(
+        "Bounce rate",
+        compute="_compute_email_counters",
+        digits=(16, 1),
+        help="Bounced emails, in percent of the sent ones.",
+    )
 
     @api.depends("task_ids.email_state")
     def _compute_email_counters(self):
-        """Each task counts once per event, whatever the number of opens or
-        clicks; test tasks are left out."""
-        counts = {}
-        for step, email_state, task_count, *event_counts in self.env[
-            "automation.flow.task"
-        ]._read_group(
-            [("step_id", "in", self.ids), ("is_test", "=", False)],
-            ["step_id", "email_state"],
-            ["__count"] + [f"{field}:count" for field in EMAIL_COUNTED_FIELDS],
-        ):
-            step_counts = counts.setdefault(step.id, dict.fromkeys(EMAIL_COUNTERS, 0))
-            if email_state == "failed":
-                step_counts["email_failed_count"] += task_count
-            for counter, count in zip(
-                EMAIL_COUNTED_FIELDS.values(), event_counts, strict=True
-            ):
-                step_counts[counter] += count
+        """Test tasks are left out (see ``task._email_statistics``)."""
+        statistics = self.env["automation.flow.task"]._email_statistics(
+            "step_id", self._origin.ids
+        )
         for step in self:
-            step.update(counts.get(step.id, dict.fromkeys(EMAIL_COUNTERS, 0)))
+            step.update(statistics[step._origin.id])
+
+    def _designer_events(self):
+        events = super()._designer_events()
+        if self.step_type != "email":
+            return events
+        return events + [
+            self._designer_event(event, label, count, rate)
+            for event, label, count, rate in (
+                ("sent", _("Sent"), self.email_sent_count, None),
+                ("opened", _("Opened"), self.email_opened_count, self.email_open_rate),
+                (
+                    "clicked",
+                    _("Clicked"),
+                    self.email_clicked_count,
+                    self.email_click_rate,
+                ),
+                (
+                    "replied",
+                    _("Replied"),
+                    self.email_replied_count,
+                    self.email_reply_rate,
+                ),
+                (
+                    "bounced",
+                    _("Bounced"),
+                    self.email_bounced_count,
+                    self.email_bounce_rate,
+                ),
+                ("failed", _("Failed to send"), self.email_failed_count, None),
+            )
+            if count
+        ]
 
     @api.constrains("step_type", "mail_template_id", "flow_id")
     def _check_mail_template(self):

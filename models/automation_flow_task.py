@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 import time
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models, tools
@@ -40,8 +41,38 @@ EVENT_FIELDS = {
     "activity_done": "activity_done_at",
     "activity_cancelled": "activity_cancelled_at",
 }
+# The Font Awesome icon of each event (and of overdue activities) in the
+# designer and the journeys.
+EVENT_ICONS = {
+    "sent": "fa-paper-plane",
+    "failed": "fa-times-circle",
+    "opened": "fa-envelope-open-o",
+    "clicked": "fa-mouse-pointer",
+    "replied": "fa-reply",
+    "bounced": "fa-exclamation-circle",
+    "activity_done": "fa-check",
+    "activity_cancelled": "fa-ban",
+    "activity_overdue": "fa-hourglass-end",
+}
 # The email state each event leaves.
 EVENT_EMAIL_STATES = {"sent": "sent", "failed": "failed", "bounced": "bounced"}
+# The email statistics of steps and flows: the counter each task timestamp
+# fills, and each rate with the counter it takes in percent of the sent emails.
+EMAIL_COUNTED_FIELDS = {
+    "sent_at": "email_sent_count",
+    "opened_at": "email_opened_count",
+    "clicked_at": "email_clicked_count",
+    "replied_at": "email_replied_count",
+    "bounced_at": "email_bounced_count",
+}
+EMAIL_RATES = {
+    "email_open_rate": "email_opened_count",
+    "email_click_rate": "email_clicked_count",
+    "email_reply_rate": "email_replied_count",
+    "email_bounce_rate": "email_bounced_count",
+}
+EMAIL_COUNTERS = (*EMAIL_COUNTED_FIELDS.values(), "email_failed_count")
+NO_EMAIL_STATISTICS = dict.fromkeys((*EMAIL_COUNTERS, *EMAIL_RATES), 0)
 TRACKING_TOKEN_SCOPE = "automation_flow-task"
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_TIME_BUDGET = 240
@@ -421,6 +452,40 @@ class AutomationFlowTask(models.Model):
         if not tools.consteq(str(token or ""), self._tracking_token(task_id)):
             return self.browse()
         return self.browse(task_id).exists()
+
+    # ------------------------------------------------------------------
+    # Statistics
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _email_statistics(self, group_field, ids):
+        """The email counters and rates of the real tasks of ``ids`` (steps or
+        flows, by ``group_field``), from one grouped query.
+
+        Each task counts once per event, whatever the number of opens or
+        clicks; rates are in percent of the sent emails (0 when none is).
+
+        :return: ``{id: {field name: value}}`` (the keys of
+            ``NO_EMAIL_STATISTICS``), zeros for any id without tasks
+        """
+        statistics = defaultdict(lambda: dict(NO_EMAIL_STATISTICS))
+        for record, email_state, task_count, *event_counts in self._read_group(
+            [(group_field, "in", list(ids)), ("is_test", "=", False)],
+            [group_field, "email_state"],
+            ["__count"] + [f"{field}:count" for field in EMAIL_COUNTED_FIELDS],
+        ):
+            counts = statistics[record.id]
+            if email_state == "failed":
+                counts["email_failed_count"] += task_count
+            for counter, count in zip(
+                EMAIL_COUNTED_FIELDS.values(), event_counts, strict=True
+            ):
+                counts[counter] += count
+        for counts in statistics.values():
+            sent = counts["email_sent_count"]
+            for rate, counter in EMAIL_RATES.items():
+                counts[rate] = 100.0 * counts[counter] / sent if sent else 0.0
+        return statistics
 
     # ------------------------------------------------------------------
     # Scheduler

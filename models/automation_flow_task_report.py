@@ -4,7 +4,19 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..engine import states
-from .automation_flow_task import TASK_STATES
+from .automation_flow_task import EVENT_FIELDS, TASK_STATES
+
+# The events counted per task, each once, whatever the number of opens or
+# clicks: the column ``<event>_count`` counts the tasks stamped with it.
+COUNTED_EVENTS = (
+    "sent",
+    "opened",
+    "clicked",
+    "replied",
+    "bounced",
+    "activity_done",
+    "activity_cancelled",
+)
 
 
 class AutomationFlowTaskReport(models.Model):
@@ -13,7 +25,12 @@ class AutomationFlowTaskReport(models.Model):
     How it works: a SQL view counting the real (not test) tasks, grouped by
     flow, step, state and the day the task got its state (ended, else due,
     else created). The request is built from ``_report_get_request_*`` parts so
-    that other modules add columns (e.g. email events) by extending a part.
+    that other modules add columns by extending a part.
+
+    The email and activity events of the tasks (``_report_get_request_select_events``)
+    count on the task's day: "of the emails sent that day, how many were
+    opened". The events on the day they happened are in
+    ``automation.flow.event.report``.
     """
 
     _name = "automation.flow.task.report"
@@ -39,6 +56,19 @@ class AutomationFlowTaskReport(models.Model):
     expired_count = fields.Integer("Expired", readonly=True)
     cancelled_count = fields.Integer("Cancelled", readonly=True)
     error_count = fields.Integer("Errors", readonly=True)
+    sent_count = fields.Integer("Sent", readonly=True)
+    opened_count = fields.Integer("Opened", readonly=True)
+    clicked_count = fields.Integer("Clicked", readonly=True)
+    replied_count = fields.Integer("Replied", readonly=True)
+    bounced_count = fields.Integer("Bounced", readonly=True)
+    failed_count = fields.Integer("Failed to send", readonly=True)
+    activity_done_count = fields.Integer("Activities done", readonly=True)
+    activity_cancelled_count = fields.Integer("Activities cancelled", readonly=True)
+    activity_overdue_count = fields.Integer(
+        "Activities overdue",
+        readonly=True,
+        help="Activities of the tasks still open after their deadline.",
+    )
 
     @api.model
     def _selection_step_type(self):
@@ -61,7 +91,10 @@ class AutomationFlowTaskReport(models.Model):
     def _report_get_request(self):
         return SQL(
             "SELECT %s FROM %s WHERE %s GROUP BY %s",
-            SQL(", ").join(self._report_get_request_select_items()),
+            SQL(", ").join(
+                self._report_get_request_select_items()
+                + self._report_get_request_select_events()
+            ),
             SQL(" ").join(self._report_get_request_from_items()),
             SQL(" AND ").join(self._report_get_request_where_items()),
             SQL(", ").join(self._report_get_request_group_by_items()),
@@ -96,6 +129,27 @@ class AutomationFlowTaskReport(models.Model):
             ),
         ]
 
+    def _report_get_request_select_events(self):
+        return [
+            *(
+                SQL(
+                    "count(%s) AS %s",
+                    SQL.identifier("task", EVENT_FIELDS[event]),
+                    SQL.identifier(f"{event}_count"),
+                )
+                for event in COUNTED_EVENTS
+            ),
+            # As the step's counter: a retried email is no longer failed.
+            SQL("count(*) FILTER (WHERE task.email_state = 'failed') AS failed_count"),
+            # A done activity is deleted, or archived when its type keeps
+            # done activities: only active ones can be overdue.
+            SQL(
+                """count(activity.id) FILTER (
+                       WHERE activity.active AND activity.date_deadline < current_date
+                   ) AS activity_overdue_count"""
+            ),
+        ]
+
     def _report_get_request_date(self):
         """The day a task counts on: when it ended, else when it is due, else
         when it was created (waiting for an event)."""
@@ -105,6 +159,7 @@ class AutomationFlowTaskReport(models.Model):
         return [
             SQL("automation_flow_task task"),
             SQL("JOIN automation_flow_step step ON step.id = task.step_id"),
+            SQL("LEFT JOIN mail_activity activity ON activity.id = task.activity_id"),
         ]
 
     def _report_get_request_where_items(self):

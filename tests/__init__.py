@@ -10,3 +10,4 @@ from . import test_email_tracking
 from . import test_mail_gateway
 from . import test_ui_backend
 from . import test_ui_tour
+from . import test_statistics

@@ -123,6 +123,24 @@ class TestExecution(AutomationFlowCase):
         )
         self.assertTasks(step, self.partners[1:], "done")
 
+    def test_activities_of_one_record_in_one_batch(self):
+        """A real and a test enrollment of the same record run together: each
+        gets its activity, without a failed batch replayed task by task."""
+        flow = self.create_flow()
+        step = self.add_step(flow, "activity", activity_user_id=self.salesperson.id)
+        partner = self.partners[0]
+        self.start(flow)
+        with self.at(NOW):
+            flow._enroll(partner.ids)
+            flow._enroll(partner.ids, is_test=True)
+            with self.assertNoLogs("odoo.sql_db", "ERROR"):
+                self.run_due()
+        tasks = self.tasks_of(step, partner)
+        self.assertEqual(sorted(tasks.mapped("is_test")), [False, True])
+        self.assertEqual(tasks.mapped("state"), ["done", "done"])
+        self.assertEqual(len(tasks.activity_id), 2, "one activity per task")
+        self.assertEqual(set(tasks.activity_id.mapped("res_id")), {partner.id})
+
     def test_server_action_runs_on_the_whole_batch(self):
         flow = self.create_flow()
         step = self.add_step(flow, "action")

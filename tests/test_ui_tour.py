@@ -14,7 +14,7 @@ class TestUiTour(HttpCase):
                 {"name": "Tour Bob", "email": "bob@tour.automation.example.com"},
             ]
         )
-        cls.env["mail.template"].create(
+        cls.template = cls.env["mail.template"].create(
             {
                 "name": "Tour welcome",
                 "model_id": cls.env.ref("base.model_res_partner").id,
@@ -80,8 +80,38 @@ class TestUiTour(HttpCase):
         flow.action_start_on_demand()
         flow.action_run()
         self.env["automation.flow.task"]._process_due_tasks()
+        call.task_ids.activity_id.action_feedback(feedback="Called")
         self.start_tour(
             f"/odoo/res.partner/{partner.id}",
             "automation_flow_journey_tour",
+            login="admin",
+        )
+
+    def test_statistics_tour(self):
+        flow = self.env["automation.flow"].create(
+            {
+                "name": "Statistics flow",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "domain": [("id", "in", self.partners.ids)],
+            }
+        )
+        email = self.env["automation.flow.step"].create(
+            {
+                "name": "Welcome",
+                "flow_id": flow.id,
+                "step_type": "email",
+                "trigger": "start",
+                "mail_template_id": self.template.id,
+            }
+        )
+        flow.action_start_on_demand()
+        flow.action_run()
+        self.env["automation.flow.task"]._process_due_tasks()
+        # The events' own paths are tested elsewhere: here, what shows them.
+        email.task_ids._on_event("sent")
+        email.task_ids[:1]._on_event("opened")
+        self.start_tour(
+            f"/odoo/action-automation_flow.action_automation_flow/{flow.id}",
+            "automation_flow_statistics_tour",
             login="admin",
         )

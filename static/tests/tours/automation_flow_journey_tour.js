@@ -13,6 +13,10 @@ registry.category("web_tour.tours").add("automation_flow_journey_tour", {
             trigger: ".modal .o_automation_flow_journey:contains(Journey flow):has(.o_automation_flow_journey_tasks:contains(Call)):has(.o_automation_flow_journey_next:contains(Follow up))",
         },
         {
+            content: "The call's activity was done",
+            trigger: ".modal .o_automation_flow_journey_tasks .o_automation_flow_journey_event[data-event=activity_done]:contains(Activity done)",
+        },
+        {
             trigger: ".modal .modal-footer button:contains(Close)",
             run: "click",
         },

@@ -1,6 +1,7 @@
 import { Component, onWillStart, useState } from "@odoo/owl";
 import { Dialog } from "@web/core/dialog/dialog";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { _t } from "@web/core/l10n/translation";
 import { useService } from "@web/core/utils/hooks";
 
 const STATE_CLASSES = {
@@ -9,6 +10,23 @@ const STATE_CLASSES = {
     error: "text-bg-danger",
     scheduled: "text-bg-info",
     waiting: "text-bg-info",
+};
+
+// What happened to the email or activity of a task, in a word.
+const EVENT_LABELS = {
+    sent: _t("Sent"),
+    failed: _t("Failed"),
+    opened: _t("Opened"),
+    clicked: _t("Clicked"),
+    replied: _t("Replied"),
+    bounced: _t("Bounced"),
+    activity_done: _t("Activity done"),
+    activity_cancelled: _t("Activity cancelled"),
+};
+const EVENT_CLASSES = {
+    failed: "text-danger",
+    bounced: "text-danger",
+    activity_cancelled: "text-muted",
 };
 
 /** The flows a record is in: what comes next and the tasks done. */
@@ -33,6 +51,14 @@ export class JourneyDialog extends Component {
 
     formatDate(value) {
         return value ? formatDateTime(deserializeDateTime(value)) : "";
+    }
+
+    eventLabel(event) {
+        return EVENT_LABELS[event.event] || event.event;
+    }
+
+    eventClass(event) {
+        return EVENT_CLASSES[event.event] || "text-success";
     }
 
     stateClass(state) {

@@ -7,6 +7,7 @@ import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { useRecordObserver } from "@web/model/relational_model/utils";
+import { formatPercentage } from "@web/views/fields/formatters";
 import { FormViewDialog } from "@web/views/view_dialogs/form_view_dialog";
 import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
 
@@ -19,7 +20,8 @@ const COUNTER_CLASSES = {
 
 /**
  * The step designer of a flow: its tree of steps drawn as nested cards, each
- * with its type, its schedule in words, its counters and an "add step" menu
+ * with its type, its schedule in words, its counters, what people did with
+ * its emails or activities (with rates) and an "add step" menu
  * offering only the triggers that fit under it. Steps are edited in a dialog
  * and saved at once, so the flow is saved first.
  */
@@ -76,6 +78,11 @@ export class StepTree extends Component {
 
     counterClass(taskState) {
         return COUNTER_CLASSES[taskState] || "text-bg-secondary";
+    }
+
+    /** A rate of the step's emails, in percent of the sent ones. */
+    formatRate(rate) {
+        return formatPercentage(rate / 100, { digits: [16, 1] });
     }
 
     triggersFor(step) {
