@@ -281,11 +281,14 @@ def duplicates(env):
     actions_twice = scalar(
         env,
         """SELECT count(*) FROM res_partner partner
-           WHERE partner.color > (
-               SELECT count(*) FROM automation_flow_task task
+           LEFT JOIN (
+               SELECT task.res_id, count(*) AS runs
+               FROM automation_flow_task task
                JOIN automation_flow_step step ON step.id = task.step_id
-               WHERE task.res_id = partner.id AND task.state = 'done'
-                 AND step.step_type = 'action' AND step.parent_id IS NULL)""",
+               WHERE task.state = 'done' AND step.step_type = 'action'
+                 AND step.parent_id IS NULL
+               GROUP BY task.res_id) done ON done.res_id = partner.id
+           WHERE partner.color > coalesce(done.runs, 0)""",
     )
     return {
         "orphan_mails": orphan_mails,

@@ -104,6 +104,9 @@ class AutomationFlowStep(models.Model):  # pylint: disable=consider-merging-clas
         """Schedule one activity per task, all in one ``create``."""
         self.ensure_one()
         records = tasks._records()
+        # Activities store their record's name, computed one record at a
+        # time (one query each): read the names of the batch at once first.
+        records.sudo().mapped("display_name")
         assignees = self._activity_assignees(records)
         deadline = fields.Date.context_today(self) + relativedelta(
             days=self.activity_deadline_days
