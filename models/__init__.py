@@ -8,6 +8,7 @@ from . import automation_flow_step_action
 from . import automation_flow_enrollment
 from . import automation_flow_task
 from . import ir_actions_server
+from . import ir_qweb
 from . import link_tracker_click
 from . import mail_activity
 from . import mail_mail
