@@ -169,18 +169,17 @@ class Bench:
         command += [f"--addons-path={self.addons_path}", f"--data-dir={self.data_dir}"]
         if start_at:
             command.append(f"--child-start-at={start_at}")
-        log = open(self.tmp / f"{db}-{phase}.log", "a")  # noqa: SIM115
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        log_path = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         if background:
-            return process, out
-        return self.wait_child(process, out, phase)
+            return process, out, log_path
+        return self.wait_child(process, out, log_path)
 
-    def wait_child(self, process, out, phase):
+    def wait_child(self, process, out, log_path):
         if process.wait():
-            raise RuntimeError(
-                f"phase {phase} failed (exit {process.returncode}), see "
-                f"{self.tmp}/*-{phase}.log"
-            )
+            tail = "".join(log_path.read_text().splitlines(True)[-30:])
+            raise RuntimeError(f"{process.args[3]} failed:\n{tail}")
         return json.loads(out.read_text())
 
     # ------------------------------------------------------------------
@@ -319,7 +318,7 @@ class Bench:
             self.child("worker", db, size, start_at=start_at, background=True)
             for _index in range(2)
         ]
-        outputs = [self.wait_child(process, out, "worker") for process, out in workers]
+        outputs = [self.wait_child(*worker) for worker in workers]
         check = self.child("check_two_workers", db, size)
         wall = max(o["end"] for o in outputs) - min(o["start"] for o in outputs)
         result = {
