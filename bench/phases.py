@@ -366,11 +366,9 @@ def has_open_route(env):
 
 
 def open_url(env, task):
-    """The URL of the open pixel of the email of ``task`` (an email task).
-
-    Adapt this to the route's exact shape when it changes.
-    """
-    token = odoo.tools.hmac(env(su=True), "automation_flow-open", task.id)
+    """The URL of the open pixel in the email of ``task`` (an email task),
+    as the email step writes it. Adapt it if the route changes."""
+    token = task._tracking_token(task.id)
     return f"{OPEN_ROUTE}{task.id}/{token}/blank.gif"
 
 

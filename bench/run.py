@@ -58,7 +58,6 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 MODULE_DIR = BENCH_DIR.parent
 MODULE = "automation_flow"
-ODOO_ADDONS = ("/opt/odoo18/addons", "/opt/odoo18/odoo/addons")
 # The request log line of Odoo ends with: query count, query time, other time.
 REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+) ([\d.]+) ([\d.]+)')
 
@@ -72,10 +71,10 @@ def parse_args(argv=None):
     parser.add_argument("--db-password", default=os.environ.get("PGPASSWORD"))
     parser.add_argument(
         "--addons-path",
-        default=os.environ.get("ODOO_ADDONS_PATH", ",".join(ODOO_ADDONS)),
-        help="Odoo's addons (the module itself is added)",
+        default=os.environ.get("ODOO_ADDONS_PATH"),
+        help="Odoo's addons (default: those of the importable odoo package; "
+        "the module itself is added)",
     )
-    parser.add_argument("--odoo-bin", default=shutil.which("odoo") or "odoo")
     parser.add_argument(
         "--http-port", type=int, default=0, help="for phase 5 (default: a free port)"
     )
@@ -104,6 +103,24 @@ def parse_args(argv=None):
     return args
 
 
+# Odoo's command line, from the odoo package python3 imports.
+ODOO = [sys.executable, "-m", "odoo"]
+
+
+def odoo_addons_path():
+    """Odoo's own addons folders: ``odoo/addons`` and, in a source tree,
+    the ``addons`` folder beside the package."""
+    located = subprocess.run(
+        [sys.executable, "-c", "import odoo; print(odoo.__path__[0])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    package = Path(located.stdout.strip())
+    folders = [package.parent / "addons", package / "addons"]
+    return ",".join(str(folder) for folder in folders if folder.is_dir())
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -117,7 +134,7 @@ class Bench:
         # The module's folder may be named after a worktree: Odoo needs the
         # module name, so point a link named after it at the folder.
         (addons / MODULE).symlink_to(MODULE_DIR)
-        self.addons_path = f"{args.addons_path},{addons}"
+        self.addons_path = f"{args.addons_path or odoo_addons_path()},{addons}"
         self.template = f"afbench_template_{os.getpid()}"
         self.databases = []
 
@@ -190,7 +207,7 @@ class Bench:
         print(f"Installing {MODULE} in {self.template} …", flush=True)
         self.databases.append(self.template)
         subprocess.run(
-            [self.args.odoo_bin, *self.odoo_options(), "-d", self.template]
+            [*ODOO, *self.odoo_options(), "-d", self.template]
             + ["-i", MODULE, "--stop-after-init", "--log-level=warn", "--no-http"],
             check=True,
         )
@@ -270,7 +287,7 @@ class Bench:
         port = self.args.http_port or free_port()
         log_path = self.tmp / f"{db}-http.log"
         server = subprocess.Popen(
-            [self.args.odoo_bin, *self.odoo_options(), "-d", db, f"--db-filter=^{db}$"]
+            [*ODOO, *self.odoo_options(), "-d", db, f"--db-filter=^{db}$"]
             + [f"--http-port={port}", "--http-interface=127.0.0.1", "--workers=0"]
             + [f"--logfile={log_path}", "--log-level=info"],
             stdout=subprocess.DEVNULL,
