@@ -384,11 +384,10 @@ def pad_task_table(env, rows):
         SQL(
             """INSERT INTO automation_flow_task (
                    enrollment_id, flow_id, step_id, res_id, model, company_id,
-                   state, is_test, done_at, create_uid, write_uid, create_date,
-                   write_date)
+                   state, is_test, done_at)
                SELECT enrollment.id, enrollment.flow_id, %(step)s,
                       enrollment.res_id, enrollment.model, enrollment.company_id,
-                      'done', false, now(), 1, 1, now(), now()
+                      'done', false, now()
                FROM automation_flow_enrollment enrollment,
                     generate_series(1, %(repeat)s)
                WHERE enrollment.flow_id = %(flow)s
