@@ -92,6 +92,7 @@ def parse_args(argv=None):
     parser.add_argument("--phases", default="1,2,3,4,5,6,7")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--markdown", help="also write them as a Markdown table")
     parser.add_argument("--data-dir", help="Odoo data dir (default: a temp dir)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-db", help=argparse.SUPPRESS)
@@ -323,7 +324,7 @@ class Bench:
             "records": events,
             "seconds": wall,
             "queries": sum(queries),
-            "commits": events,
+            "commits": None,  # the server's, not counted
             "rss_mb": None,
             "queries_per_event_max": max(queries, default=0),
             # Time the server spent on an event (SQL + Python), not the
@@ -464,7 +465,7 @@ def format_phase(size, name, result):
         f"{result['seconds']:.2f}",
         f"{result['records'] / max(result['seconds'], 1e-9):.0f}",
         f"{result['queries'] / records:.3f}",
-        result["commits"],
+        "-" if result["commits"] is None else result["commits"],
         f"{result['rss_mb']:.0f}" if result.get("rss_mb") else "-",
         ", ".join(notes),
     )
@@ -489,6 +490,49 @@ def print_table(results, file):
                 print(format_phase(size, name, phases[name]), file=file)
 
 
+def markdown_table(results):
+    """The results as the Markdown table of readme/BENCHMARK.md."""
+    lines = [
+        "| N | phase | records | seconds | records/s | queries/record | commits "
+        "| peak RSS (MB) | notes |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for size, phases in results["sizes"].items():
+        for name in PHASES:
+            result = phases.get(name)
+            if not result:
+                continue
+            if "skipped" in result:
+                lines.append(f"| {size:,} | {name} |||||||| {result['skipped']} |")
+                continue
+            records = result["records"] or 1
+            seconds = max(result["seconds"], 1e-9)
+            notes = []
+            if "tasks" in result:
+                notes.append(f"{result['tasks'] / seconds:,.0f} tasks/s")
+            if "enrolled" in result:
+                notes.append(f"{result['enrolled']:,} enrolled")
+            if "server_ms_median" in result:
+                notes.append(
+                    f"max {result['queries_per_event_max']} queries/event, "
+                    f"median {result['server_ms_median'] or 0:.0f} ms in the "
+                    f"server, {result['task_rows']:,} task rows"
+                )
+            if "speedup" in result:
+                notes.append(f"speed-up {result['speedup']:.2f}x")
+            if "duplicates" in result:
+                notes.append(f"{result['duplicates']} duplicates")
+            rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") else "-"
+            lines.append(
+                f"| {size:,} | {name} | {result['records']:,} | {seconds:.2f} "
+                f"| {result['records'] / seconds:,.0f} "
+                f"| {result['queries'] / records:.3f} "
+                f"| {'-' if result['commits'] is None else result['commits']} "
+                f"| {rss} | {', '.join(notes)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main():
     args = parse_args()
     if args.child:
@@ -502,6 +546,8 @@ def main():
     print(text)
     if args.json:
         Path(args.json).write_text(text)
+    if args.markdown:
+        Path(args.markdown).write_text(markdown_table(results))
 
 
 if __name__ == "__main__":
