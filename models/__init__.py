@@ -10,6 +10,7 @@ from . import automation_flow_task
 from . import automation_flow_task_report
 from . import automation_flow_event_report
 from . import ir_actions_server
+from . import ir_qweb
 from . import link_tracker_click
 from . import mail_activity
 from . import mail_mail

@@ -167,6 +167,9 @@ class AutomationFlowStep(models.Model):
         round unless the batch holds several tasks of the same record)."""
         self.ensure_one()
         records = tasks._records()
+        # Activities store their record's name, computed one record at a
+        # time (one query each): read the names of the batch at once first.
+        records.sudo().mapped("display_name")
         assignees = self._activity_assignees(records)
         deadline = fields.Date.context_today(self) + relativedelta(
             days=self.activity_deadline_days

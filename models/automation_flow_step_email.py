@@ -13,6 +13,8 @@ from odoo.tools.mail import (
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
+from .ir_qweb import COMPILE_ONCE
+
 # What a template renders into a mail, as mail.template.send_mail_batch does.
 RENDERED_FIELDS = (
     "attachment_ids",
@@ -151,7 +153,7 @@ class AutomationFlowStep(models.Model):
         # Flows send on behalf of the company that configured them: the
         # template is rendered and the mails created whatever the rights of
         # the user running the scheduler.
-        template = self.mail_template_id.sudo()
+        template = self.mail_template_id.sudo().with_context(**{COMPILE_ONCE: True})
         Mail = self.env["mail.mail"].sudo()
         rendered = template._generate_template(
             list(set(tasks.mapped("res_id"))), RENDERED_FIELDS

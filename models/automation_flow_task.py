@@ -518,9 +518,21 @@ class AutomationFlowTask(models.Model):
         started = time.monotonic()
         batch_size = self._get_param("batch_size", DEFAULT_BATCH_SIZE)
         self._expire_waiting_tasks()
+        if commit:
+            # Each acquisition starts a transaction (this one, or the one
+            # after a batch's commit) that it may roll back.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         taken, postponed_ids = 0, []
         while True:
-            tasks = self._acquire_due_tasks(batch_size, exclude_ids=postponed_ids)
+            try:
+                tasks = self._acquire_due_tasks(batch_size, exclude_ids=postponed_ids)
+            except RETRYABLE_ERRORS:
+                if not commit:
+                    raise
+                # Another worker committed some of these tasks after this
+                # transaction's snapshot: take them again with a new one.
+                self.env.cr.rollback()
+                continue
             if not tasks:
                 break
             try:
@@ -540,7 +552,12 @@ class AutomationFlowTask(models.Model):
             self.env.invalidate_all()
             if time_budget and time.monotonic() - started > time_budget:
                 break
-        self.env["automation.flow.enrollment"]._close_finished()
+        try:
+            with self.env.cr.savepoint():
+                self.env["automation.flow.enrollment"]._close_finished()
+        except RETRYABLE_ERRORS:
+            # Another worker closes the same enrollments right now.
+            _logger.info("Finished enrollments left to the other worker.")
         self._schedule_next_run(taken)
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit

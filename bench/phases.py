@@ -1,0 +1,421 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The benchmark's phases, run inside Odoo: one phase per process.
+
+``run.py`` starts ``run.py --child <phase>``; :func:`child_main` loads the
+registry of the database, runs the phase with a superuser environment (as
+the cron does) on real cursors that commit, and writes the measures as JSON:
+wall seconds, SQL queries (``odoo.sql_db.sql_counter``), commits (calls of
+``Cursor.commit``) and the process's peak RSS (``ru_maxrss``: one process per
+phase, so it is the phase's peak, Odoo's registry included).
+"""
+
+import contextlib
+import json
+import resource
+import time
+from pathlib import Path
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tools import SQL, config
+
+PLAIN_DOMAIN = "%@bench.example"
+DUPLICATE_DOMAIN = "%@dup.example"
+FLOW_PLAIN = "Bench: all contacts"
+FLOW_UNIQUE = "Bench: one per email"
+FLOW_WORKERS = "Bench: two workers"
+# The action of the root step counts its runs per contact in `color` with
+# SQL, so that a task run twice shows as a count above the tasks done.
+ACTION_CODE = """\
+records.write({"function": "Contacted by the flow"})
+env.cr.execute(
+    "UPDATE res_partner SET color = color + 1 WHERE id = ANY(%s)", [records.ids]
+)
+"""
+OPENED_ACTION_CODE = 'records.write({"ref": "opened"})'
+OPEN_ROUTE = "/automation_flow/open/"
+
+COMMITS = [0]
+
+
+def child_main(args):
+    options = [
+        f"--db_host={args.db_host}",
+        f"--db_port={args.db_port}",
+        f"--db_user={args.db_user}",
+        f"--addons-path={args.addons_path}",
+        f"--data-dir={args.data_dir}",
+        "--log-level=warn",
+        "--max-cron-threads=0",
+    ]
+    if args.db_password:
+        options.append(f"--db_password={args.db_password}")
+    config.parse_config(options, setup_logging=True)
+    commit = odoo.sql_db.Cursor.commit
+
+    def counted_commit(cursor):
+        COMMITS[0] += 1
+        return commit(cursor)
+
+    odoo.sql_db.Cursor.commit = counted_commit
+    registry = odoo.modules.registry.Registry(args.child_db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        result = globals()[f"phase_{args.child}"](env, args)
+    Path(args.child_out).write_text(json.dumps(result, default=str))
+
+
+@contextlib.contextmanager
+def measure(records=0):
+    """Measure the block; ``result`` is filled when it ends."""
+    result = {"records": records}
+    queries, commits = odoo.sql_db.sql_counter, COMMITS[0]
+    start, started = time.time(), time.monotonic()
+    yield result
+    result.update(
+        seconds=time.monotonic() - started,
+        queries=odoo.sql_db.sql_counter - queries,
+        commits=COMMITS[0] - commits,
+        rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        start=start,
+        end=time.time(),
+    )
+
+
+def flow(env, name):
+    return env["automation.flow"].search([("name", "=", name)], limit=1)
+
+
+def scalar(env, query, *params):
+    env.cr.execute(query, params)
+    return env.cr.fetchone()[0]
+
+
+def task_rows(env):
+    return scalar(env, "SELECT count(*) FROM automation_flow_task")
+
+
+def process_due_tasks(env):
+    """Run the scheduler as the cron does, again until nothing is due (the
+    cron triggers itself when its time budget ends before the work)."""
+    Task = env["automation.flow.task"]
+    budget = Task._get_param("cron_time_budget", 240)
+    taken = 0
+    while True:
+        batch = Task._process_due_tasks(time_budget=budget, commit=True)
+        if not batch:
+            return taken
+        taken += batch
+
+
+# ----------------------------------------------------------------------
+# Setup
+# ----------------------------------------------------------------------
+
+
+def phase_setup(env, args):
+    """N contacts with unique emails, N whose emails appear twice, the
+    template, the actions and three flows (not measured)."""
+    size = args.child_size
+    env.cr.execute(
+        SQL(
+            """INSERT INTO res_partner (
+                   name, complete_name, email, active, type, is_company, lang,
+                   color, create_uid, write_uid, create_date, write_date)
+               SELECT 'Contact ' || g, 'Contact ' || g, email, true, 'contact',
+                      false, 'en_US', 0, 1, 1, now(), now()
+               FROM generate_series(1, %(size)s) g,
+                    LATERAL (VALUES ('c' || g || '@bench.example'),
+                                    ('d' || (g / 2) || '@dup.example')) AS e(email)""",
+            size=size,
+        )
+    )
+    env.cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id "
+        "WHERE commercial_partner_id IS NULL"
+    )
+    env.cr.execute("ANALYZE res_partner")
+    model = env["ir.model"]._get("res.partner")
+    template = env["mail.template"].create(
+        {
+            "name": "Bench: news",
+            "model_id": model.id,
+            "subject": "News for {{ object.name }}",
+            "email_from": '"Bench" <bench@example.com>',
+            "email_to": "{{ object.email_formatted }}",
+            "body_html": "<p>Dear <t t-out='object.name'/>,</p>"
+            "<p>Our news, written for <t t-out='object.email'/>.</p>",
+        }
+    )
+    Action = env["ir.actions.server"]
+    action = Action.create(
+        {
+            "name": "Bench: contacted",
+            "model_id": model.id,
+            "state": "code",
+            "code": ACTION_CODE,
+        }
+    )
+    opened_action = Action.create(
+        {
+            "name": "Bench: opened",
+            "model_id": model.id,
+            "state": "code",
+            "code": OPENED_ACTION_CODE,
+        }
+    )
+    email_field = env["ir.model.fields"]._get("res.partner", "email")
+    for name, pattern, periodic, unique, delay in (
+        (FLOW_PLAIN, PLAIN_DOMAIN, True, False, 0),
+        # Its tasks are due in a week: phase 4 runs the plain flow's only.
+        (FLOW_UNIQUE, DUPLICATE_DOMAIN, False, email_field.id, 7),
+        (FLOW_WORKERS, PLAIN_DOMAIN, False, False, 0),
+    ):
+        new_flow = env["automation.flow"].create(
+            {
+                "name": name,
+                "model_id": model.id,
+                "domain": repr([("email", "=ilike", pattern)]),
+                "is_periodic": periodic,
+                "unique_field_id": unique,
+            }
+        )
+        common = {"flow_id": new_flow.id, "delay": delay, "delay_unit": "days"}
+        email, _activity, _action = env["automation.flow.step"].create(
+            [
+                dict(
+                    common, name="News", step_type="email", mail_template_id=template.id
+                ),
+                dict(
+                    common,
+                    name="Call",
+                    step_type="activity",
+                    activity_type_id=env.ref("mail.mail_activity_data_todo").id,
+                    activity_user_id=env.ref("base.user_admin").id,
+                    activity_summary="Call the contact",
+                    activity_deadline_days=3,
+                ),
+                dict(
+                    common, name="Mark", step_type="action", server_action_id=action.id
+                ),
+            ]
+        )
+        env["automation.flow.step"].create(
+            {
+                "flow_id": new_flow.id,
+                "parent_id": email.id,
+                "name": "Opened",
+                "trigger": "email_opened",
+                "step_type": "action",
+                "server_action_id": opened_action.id,
+                "delay": 0,
+            }
+        )
+        new_flow.action_start()
+    env.cr.commit()
+    return {}
+
+
+# ----------------------------------------------------------------------
+# 1-3. Enrollment
+# ----------------------------------------------------------------------
+
+
+def enrollments(env, name):
+    return scalar(
+        env,
+        "SELECT count(*) FROM automation_flow_enrollment WHERE flow_id = %s",
+        flow(env, name).id,
+    )
+
+
+def phase_enroll(env, args):
+    before = enrollments(env, FLOW_PLAIN)
+    with measure() as result:
+        env["automation.flow"]._cron_enroll_periodic()
+    result["records"] = enrollments(env, FLOW_PLAIN) - before
+    result["task_rows"] = task_rows(env)
+    return result
+
+
+def phase_enroll_again(env, args):
+    before = enrollments(env, FLOW_PLAIN)
+    # Records considered: every contact matches, none is new.
+    with measure(args.child_size) as result:
+        env["automation.flow"]._cron_enroll_periodic()
+    result["enrolled"] = enrollments(env, FLOW_PLAIN) - before
+    return result
+
+
+def phase_enroll_unique(env, args):
+    unique_flow = flow(env, FLOW_UNIQUE)
+    # Records considered: N contacts, each email twice, so N / 2 enroll.
+    with measure(args.child_size) as result:
+        unique_flow._enroll(commit=True)
+    result["enrolled"] = enrollments(env, FLOW_UNIQUE)
+    return result
+
+
+# ----------------------------------------------------------------------
+# 4, 6, 7. Execution
+# ----------------------------------------------------------------------
+
+
+def duplicates(env):
+    """What a task run twice leaves behind, counted over the whole database:
+    mails and activities no task links to, and contacts whose action counter
+    is above the action tasks done for them."""
+    orphan_mails = scalar(
+        env,
+        """SELECT count(*) FROM mail_mail mail WHERE NOT EXISTS (
+               SELECT FROM automation_flow_task task
+               WHERE task.mail_mail_id = mail.id)""",
+    )
+    orphan_activities = scalar(
+        env,
+        """SELECT count(*) FROM mail_activity activity WHERE NOT EXISTS (
+               SELECT FROM automation_flow_task task
+               WHERE task.activity_id = activity.id)""",
+    )
+    actions_twice = scalar(
+        env,
+        """SELECT count(*) FROM res_partner partner
+           LEFT JOIN (
+               SELECT task.res_id, count(*) AS runs
+               FROM automation_flow_task task
+               JOIN automation_flow_step step ON step.id = task.step_id
+               WHERE task.state = 'done' AND step.step_type = 'action'
+                 AND step.parent_id IS NULL
+               GROUP BY task.res_id) done ON done.res_id = partner.id
+           WHERE partner.color > coalesce(done.runs, 0)""",
+    )
+    return {
+        "orphan_mails": orphan_mails,
+        "orphan_activities": orphan_activities,
+        "actions_run_twice": actions_twice,
+        "duplicates": orphan_mails + orphan_activities + actions_twice,
+    }
+
+
+def task_states(env, name, roots=True):
+    env.cr.execute(
+        SQL(
+            """SELECT task.state, count(*) FROM automation_flow_task task
+               JOIN automation_flow_step step ON step.id = task.step_id
+               WHERE task.flow_id = %(flow)s AND (step.parent_id IS NULL) = %(roots)s
+               GROUP BY task.state""",
+            flow=flow(env, name).id,
+            roots=roots,
+        )
+    )
+    return dict(env.cr.fetchall())
+
+
+def phase_execute(env, args):
+    with measure(args.child_size) as result:
+        result["tasks"] = process_due_tasks(env)
+    result["root_tasks"] = task_states(env, FLOW_PLAIN)
+    result["child_tasks"] = task_states(env, FLOW_PLAIN, roots=False)
+    result["mails_queued"] = scalar(
+        env, "SELECT count(*) FROM mail_mail WHERE state = 'outgoing'"
+    )
+    result["activities"] = scalar(env, "SELECT count(*) FROM mail_activity")
+    result.update(duplicates(env))
+    return result
+
+
+def phase_execute_opened(env, args):
+    with measure() as result:
+        result["records"] = result["tasks"] = process_due_tasks(env)
+    result["child_tasks"] = task_states(env, FLOW_PLAIN, roots=False)
+    return result
+
+
+def phase_prepare_two_workers(env, args):
+    flow(env, FLOW_WORKERS)._enroll(commit=True)
+    return {}
+
+
+def phase_worker(env, args):
+    # Both workers load their registry, then start at the same moment.
+    time.sleep(max(0.0, args.child_start_at - time.time()))
+    with measure() as result:
+        result["tasks"] = process_due_tasks(env)
+    return result
+
+
+def phase_check_two_workers(env, args):
+    return {"root_tasks": task_states(env, FLOW_WORKERS), **duplicates(env)}
+
+
+# ----------------------------------------------------------------------
+# 5. Open events
+# ----------------------------------------------------------------------
+
+
+def has_open_route(env):
+    """Whether the installed modules route ``/automation_flow/open/…``."""
+    modules = sorted(env.registry._init_modules)
+    return any(
+        url.startswith(OPEN_ROUTE)
+        for url, _endpoint in odoo.http._generate_routing_rules(
+            modules, nodb_only=False
+        )
+    )
+
+
+def open_url(env, task):
+    """The URL of the open pixel in the email of ``task`` (an email task),
+    as the email step writes it. Adapt it if the route changes."""
+    token = task._tracking_token(task.id)
+    return f"{OPEN_ROUTE}{task.id}/{token}/blank.gif"
+
+
+def pad_task_table(env, rows):
+    """Grow the task table to ``rows`` with ended tasks of the unique flow,
+    as a database that has run flows for a long time."""
+    missing = rows - task_rows(env)
+    unique_flow = flow(env, FLOW_UNIQUE)
+    count = enrollments(env, FLOW_UNIQUE)
+    if missing <= 0 or not count:
+        return
+    env.cr.execute(
+        SQL(
+            """INSERT INTO automation_flow_task (
+                   enrollment_id, flow_id, step_id, res_id, model, company_id,
+                   state, is_test, done_at)
+               SELECT enrollment.id, enrollment.flow_id, %(step)s,
+                      enrollment.res_id, enrollment.model, enrollment.company_id,
+                      'done', false, now()
+               FROM automation_flow_enrollment enrollment,
+                    generate_series(1, %(repeat)s)
+               WHERE enrollment.flow_id = %(flow)s
+               LIMIT %(missing)s""",
+            step=unique_flow.step_ids[:1].id,
+            repeat=-(-missing // count),
+            flow=unique_flow.id,
+            missing=missing,
+        )
+    )
+    env.cr.execute("ANALYZE automation_flow_task")
+    env.cr.commit()
+
+
+def phase_prepare_opens(env, args):
+    if not has_open_route(env):
+        return {"skipped": f"no open route (nothing routed under {OPEN_ROUTE})"}
+    if args.child_size == max(args.sizes) and args.pad_tasks_to:
+        pad_task_table(env, args.pad_tasks_to)
+    email_tasks = env["automation.flow.task"].search(
+        [
+            ("flow_id", "=", flow(env, FLOW_PLAIN).id),
+            ("step_type", "=", "email"),
+            ("state", "=", "done"),
+        ],
+        order="id",
+    )
+    return {
+        "urls": [open_url(env, task) for task in email_tasks],
+        "task_rows": task_rows(env),
+    }

@@ -1,0 +1,554 @@
+#!/usr/bin/env python3
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Benchmark of the automation_flow engine on N contacts.
+
+How to use::
+
+    python3 bench/run.py --sizes 1000,10000,100000 [--db-port 5432] [--json out.json]
+
+For each size it creates a throwaway database (copied from one template
+database where the module is installed once), N contacts with unique emails
+and N contacts where every email appears twice, and a periodic flow: three
+root steps (email, activity, server action) and an "email opened" child
+running a server action. Then it runs the phases below, each in a fresh
+Python process so that the peak RSS of a phase is the ``ru_maxrss`` of its
+process (Odoo's registry included, which is what a cron worker holds):
+
+1. ``enroll``: the enrollment cron on all N contacts;
+2. ``enroll_again``: the same with nothing new;
+3. ``enroll_unique``: a flow with the email as uniqueness key over the N
+   contacts whose emails repeat (N/2 enroll);
+4. ``execute``: the due-task scheduler on the 3 N root tasks (mails rendered
+   and queued, activities created, actions run);
+5. ``open_http``: N open events through the open route of a running Odoo
+   server, from a client on 127.0.0.1 (bounded by ``--open-limit`` and
+   ``--open-time-limit``); queries per event come from the server's request
+   log;
+6. ``execute_opened``: the scheduler on the tasks woken by the opens;
+7. ``execute_2_workers``: phase 4 again on a second flow of the same N
+   contacts, with two worker processes at once; reports the speed-up over
+   phase 4 and checks that no task ran twice.
+
+Each phase reports wall seconds, SQL queries (``odoo.sql_db.sql_counter``),
+commits (``Cursor.commit`` calls) and peak RSS. The script prints a table and
+writes JSON. Nothing is sent: mails are only queued, no cron thread runs and
+the HTTP server gets an unreachable SMTP server.
+
+How it works: this file only orchestrates (PostgreSQL connection, databases,
+subprocesses, the HTTP client). ``bench/phases.py`` runs inside Odoo, one
+phase per process (``run.py --child <phase>``).
+"""
+
+import argparse
+import concurrent.futures
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+MODULE_DIR = BENCH_DIR.parent
+MODULE = "automation_flow"
+# The request log line of Odoo ends with: query count, query time, other time.
+REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+) ([\d.]+) ([\d.]+)')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--db-host", default=os.environ.get("PGHOST", "127.0.0.1"))
+    parser.add_argument("--db-port", default=os.environ.get("PGPORT", "5432"))
+    parser.add_argument("--db-user", default=os.environ.get("PGUSER", "odoo"))
+    parser.add_argument("--db-password", default=os.environ.get("PGPASSWORD"))
+    parser.add_argument(
+        "--addons-path",
+        default=os.environ.get("ODOO_ADDONS_PATH"),
+        help="Odoo's addons (default: those of the importable odoo package; "
+        "the module itself is added)",
+    )
+    parser.add_argument(
+        "--http-port", type=int, default=0, help="for phase 5 (default: a free port)"
+    )
+    parser.add_argument("--open-limit", type=int, default=0, help="0: N events")
+    parser.add_argument("--open-time-limit", type=float, default=300)
+    parser.add_argument("--open-clients", type=int, default=4)
+    parser.add_argument(
+        "--pad-tasks-to",
+        type=int,
+        default=1_000_000,
+        help="before phase 5 at the largest size, grow the task table to this "
+        "many rows (done tasks) to show that events do not depend on it",
+    )
+    parser.add_argument("--phases", default="1,2,3,4,5,6,7")
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--markdown", help="also write them as a Markdown table")
+    parser.add_argument("--data-dir", help="Odoo data dir (default: a temp dir)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-db", help=argparse.SUPPRESS)
+    parser.add_argument("--child-size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", help=argparse.SUPPRESS)
+    parser.add_argument("--child-start-at", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.sizes = [int(size) for size in args.sizes.split(",") if size]
+    args.phases = {int(phase) for phase in args.phases.split(",") if phase}
+    return args
+
+
+# Odoo's command line, from the odoo package python3 imports.
+ODOO = [sys.executable, "-m", "odoo"]
+
+
+def odoo_addons_path():
+    """Odoo's own addons folders: ``odoo/addons`` and, in a source tree,
+    the ``addons`` folder beside the package."""
+    located = subprocess.run(
+        [sys.executable, "-c", "import odoo; print(odoo.__path__[0])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    package = Path(located.stdout.strip())
+    folders = [package.parent / "addons", package / "addons"]
+    return ",".join(str(folder) for folder in folders if folder.is_dir())
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        if args.db_password:
+            # The phases' processes read it from their environment.
+            os.environ["PGPASSWORD"] = args.db_password
+        self.tmp = Path(tempfile.mkdtemp(prefix="afbench-"))
+        self.data_dir = Path(args.data_dir) if args.data_dir else self.tmp / "data"
+        addons = self.tmp / "addons"
+        addons.mkdir()
+        # The module's folder may be named after a worktree: Odoo needs the
+        # module name, so point a link named after it at the folder.
+        (addons / MODULE).symlink_to(MODULE_DIR)
+        self.addons_path = f"{args.addons_path or odoo_addons_path()},{addons}"
+        self.template = f"afbench_template_{os.getpid()}"
+        self.databases = []
+
+    # ------------------------------------------------------------------
+    # Odoo command lines
+    # ------------------------------------------------------------------
+
+    def db_options(self):
+        args = self.args
+        options = [
+            f"--db_host={args.db_host}",
+            f"--db_port={args.db_port}",
+            f"--db_user={args.db_user}",
+        ]
+        if args.db_password:
+            options.append(f"--db_password={args.db_password}")
+        return options
+
+    def odoo_options(self):
+        return self.db_options() + [
+            f"--addons-path={self.addons_path}",
+            f"--data-dir={self.data_dir}",
+            "--without-demo=all",
+            "--max-cron-threads=0",
+            # Nothing may leave the machine: no SMTP server listens there.
+            "--smtp=127.0.0.1",
+            "--smtp-port=9",
+        ]
+
+    def psql(self, sql, db="postgres"):
+        args = self.args
+        env = dict(os.environ)
+        if args.db_password:
+            env["PGPASSWORD"] = args.db_password
+        command = ["psql", "-h", args.db_host, "-p", str(args.db_port)]
+        command += ["-U", args.db_user, "-d", db, "-v", "ON_ERROR_STOP=1", "-qAtc", sql]
+        return subprocess.run(
+            command, env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    def child(self, phase, db, size, start_at=None, background=False):
+        out = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.json"
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", phase]
+        command += [f"--child-db={db}", f"--child-size={size}", f"--child-out={out}"]
+        command += [f"--db-host={self.args.db_host}", f"--db-port={self.args.db_port}"]
+        command += [f"--db-user={self.args.db_user}"]
+        command += [f"--sizes={','.join(map(str, self.args.sizes))}"]
+        command += [f"--pad-tasks-to={self.args.pad_tasks_to}"]
+        command += [f"--addons-path={self.addons_path}", f"--data-dir={self.data_dir}"]
+        if start_at:
+            command.append(f"--child-start-at={start_at}")
+        log_path = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        if background:
+            return process, out, log_path
+        return self.wait_child(process, out, log_path)
+
+    def wait_child(self, process, out, log_path):
+        if process.wait():
+            tail = "".join(log_path.read_text().splitlines(True)[-30:])
+            raise RuntimeError(f"{process.args[3]} failed:\n{tail}")
+        return json.loads(out.read_text())
+
+    # ------------------------------------------------------------------
+    # Databases
+    # ------------------------------------------------------------------
+
+    def create_template(self):
+        print(f"Installing {MODULE} in {self.template} …", flush=True)
+        self.databases.append(self.template)
+        subprocess.run(
+            [*ODOO, *self.odoo_options(), "-d", self.template]
+            + ["-i", MODULE, "--stop-after-init", "--log-level=warn", "--no-http"],
+            check=True,
+        )
+
+    def create_database(self, size):
+        db = f"afbench_{size}_{os.getpid()}"
+        self.psql(f'DROP DATABASE IF EXISTS "{db}"')
+        self.psql(f'CREATE DATABASE "{db}" TEMPLATE "{self.template}"')
+        self.databases.append(db)
+        # A copied database has its template's attachments in the filestore.
+        filestore = self.data_dir / "filestore"
+        if (filestore / self.template).exists():
+            shutil.copytree(filestore / self.template, filestore / db)
+        return db
+
+    def drop_databases(self):
+        for db in reversed(self.databases):
+            self.psql(f'DROP DATABASE IF EXISTS "{db}"')
+            shutil.rmtree(self.data_dir / "filestore" / db, ignore_errors=True)
+
+    # ------------------------------------------------------------------
+    # Phases
+    # ------------------------------------------------------------------
+
+    def run(self):
+        results = {"machine": machine(), "sizes": {}}
+        try:
+            self.create_template()
+            for size in self.args.sizes:
+                results["sizes"][size] = self.run_size(size)
+                print_table(results, file=sys.stdout)
+        finally:
+            if not self.args.keep:
+                self.drop_databases()
+                shutil.rmtree(self.tmp, ignore_errors=True)
+        return results
+
+    def run_size(self, size):
+        phases = self.args.phases
+        db = self.create_database(size)
+        print(f"\n== N = {size} (database {db})\n{HEADER}", flush=True)
+        results = {}
+        self.child("setup", db, size)
+
+        def measure(number, name, phase=None):
+            if number not in phases:
+                return None
+            result = self.child(phase or name, db, size)
+            results[name] = result
+            print(format_phase(size, name, result), flush=True)
+            return result
+
+        measure(1, "enroll")
+        measure(2, "enroll_again")
+        measure(3, "enroll_unique")
+        measure(4, "execute")
+        if 5 in phases:
+            results["open_http"] = self.open_http(db, size)
+            print(format_phase(size, "open_http", results["open_http"]), flush=True)
+            if "skipped" not in results["open_http"]:
+                measure(6, "execute_opened")
+            elif 6 in phases:
+                results["execute_opened"] = {"skipped": results["open_http"]["skipped"]}
+        if 7 in phases:
+            results["execute_2_workers"] = self.two_workers(db, size, results)
+            print(format_phase(size, "execute_2_workers", results["execute_2_workers"]))
+        return results
+
+    def open_http(self, db, size):
+        """Phase 5: the open pixel of N emails, through a running server."""
+        prepared = self.child("prepare_opens", db, size)
+        if prepared.get("skipped"):
+            return prepared
+        urls = prepared["urls"]
+        limit = self.args.open_limit or size
+        urls = urls[:limit]
+        port = self.args.http_port or free_port()
+        log_path = self.tmp / f"{db}-http.log"
+        server = subprocess.Popen(
+            [*ODOO, *self.odoo_options(), "-d", db, f"--db-filter=^{db}$"]
+            + [f"--http-port={port}", "--http-interface=127.0.0.1", "--workers=0"]
+            + [f"--logfile={log_path}", "--log-level=info"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_http(port)
+            offset = log_path.stat().st_size
+            started = time.monotonic()
+            statuses = send_requests(
+                port, urls, self.args.open_clients, self.args.open_time_limit
+            )
+            wall = time.monotonic() - started
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        queries, server_ms = [], []
+        with open(log_path) as log:
+            log.seek(offset)
+            for line in log:
+                match = REQUEST_LOG.search(line)
+                if match and match.group(1).startswith("/automation_flow/"):
+                    queries.append(int(match.group(3)))
+                    server_ms.append(
+                        1000 * (float(match.group(4)) + float(match.group(5)))
+                    )
+        events = len(statuses)
+        return {
+            "records": events,
+            "seconds": wall,
+            "queries": sum(queries),
+            "commits": None,  # the server's, not counted
+            "rss_mb": None,
+            "queries_per_event_max": max(queries, default=0),
+            # Time the server spent on an event (SQL + Python), not the
+            # client's: the client runs on the same two cores.
+            "server_ms_median": statistics.median(server_ms) if server_ms else None,
+            "http_errors": sum(1 for status in statuses if status != 200),
+            "task_rows": prepared["task_rows"],
+            "bounded": events < size,
+        }
+
+    def two_workers(self, db, size, results):
+        """Phase 7: two worker processes run the due tasks of a second flow."""
+        self.child("prepare_two_workers", db, size)
+        start_at = time.time() + 15  # both registries loaded by then
+        workers = [
+            self.child("worker", db, size, start_at=start_at, background=True)
+            for _index in range(2)
+        ]
+        outputs = [self.wait_child(*worker) for worker in workers]
+        check = self.child("check_two_workers", db, size)
+        wall = max(o["end"] for o in outputs) - min(o["start"] for o in outputs)
+        result = {
+            "records": size,
+            "seconds": wall,
+            "queries": sum(o["queries"] for o in outputs),
+            "commits": sum(o["commits"] for o in outputs),
+            "rss_mb": max(o["rss_mb"] for o in outputs),
+            "tasks": sum(o["tasks"] for o in outputs),
+            "tasks_per_worker": [o["tasks"] for o in outputs],
+            **check,
+        }
+        single = results.get("execute")
+        if single:
+            result["speedup"] = (single["seconds"] / single["records"]) / (wall / size)
+        return result
+
+
+# ----------------------------------------------------------------------
+# HTTP client
+# ----------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(port, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/web/health")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the Odoo server did not answer on port {port}")
+
+
+def send_requests(port, urls, clients, time_limit):
+    """GET every URL from ``clients`` keep-alive connections; stop at the
+    time limit. Return the statuses of the requests made."""
+    deadline = time.monotonic() + time_limit
+
+    def client(part):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        statuses = []
+        for url in part:
+            if time.monotonic() > deadline:
+                break
+            connection.request("GET", url)
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+        connection.close()
+        return statuses
+
+    parts = [urls[index::clients] for index in range(clients)]
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        return [status for part in pool.map(client, parts) for status in part]
+
+
+# ----------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------
+
+
+def machine():
+    model = "unknown"
+    for line in subprocess.run(
+        ["lscpu"], capture_output=True, text=True
+    ).stdout.splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    memory = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) // 1024
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_mb": memory,
+        "python": sys.version.split()[0],
+    }
+
+
+COLUMNS = "{:>7} {:<18} {:>8} {:>8} {:>8} {:>7} {:>7} {:>6}  {}"
+HEADER = COLUMNS.format(
+    "N", "phase", "records", "seconds", "rec/s", "q/rec", "commits", "RSS MB", "notes"
+)
+
+
+def format_phase(size, name, result):
+    if "skipped" in result:
+        return COLUMNS.format(size, name, "", "", "", "", "", "", result["skipped"])
+    records = result["records"] or 1
+    notes = []
+    if "tasks" in result:
+        notes.append(f"{result['tasks'] / max(result['seconds'], 1e-9):.0f} tasks/s")
+    if "speedup" in result:
+        notes.append(f"speed-up {result['speedup']:.2f}x")
+    if "duplicates" in result:
+        notes.append(f"duplicates {result['duplicates']}")
+    if "queries_per_event_max" in result:
+        notes.append(
+            f"max {result['queries_per_event_max']} q/event, "
+            f"median {result['server_ms_median'] or 0:.1f} ms in the server, "
+            f"{result['task_rows']} task rows, {result['http_errors']} errors"
+        )
+    return COLUMNS.format(
+        size,
+        name,
+        result["records"],
+        f"{result['seconds']:.2f}",
+        f"{result['records'] / max(result['seconds'], 1e-9):.0f}",
+        f"{result['queries'] / records:.3f}",
+        "-" if result["commits"] is None else result["commits"],
+        f"{result['rss_mb']:.0f}" if result.get("rss_mb") else "-",
+        ", ".join(notes),
+    )
+
+
+PHASES = (
+    "enroll",
+    "enroll_again",
+    "enroll_unique",
+    "execute",
+    "open_http",
+    "execute_opened",
+    "execute_2_workers",
+)
+
+
+def print_table(results, file):
+    print("\n" + HEADER, file=file)
+    for size, phases in results["sizes"].items():
+        for name in PHASES:
+            if name in phases:
+                print(format_phase(size, name, phases[name]), file=file)
+
+
+def markdown_table(results):
+    """The results as the Markdown table of readme/BENCHMARK.md."""
+    lines = [
+        "| N | phase | records | seconds | records/s | queries/record | commits "
+        "| peak RSS (MB) | notes |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for size, phases in results["sizes"].items():
+        for name in PHASES:
+            result = phases.get(name)
+            if not result:
+                continue
+            if "skipped" in result:
+                lines.append(f"| {size:,} | {name} |||||||| {result['skipped']} |")
+                continue
+            records = result["records"] or 1
+            seconds = max(result["seconds"], 1e-9)
+            notes = []
+            if "tasks" in result:
+                notes.append(f"{result['tasks'] / seconds:,.0f} tasks/s")
+            if "enrolled" in result:
+                notes.append(f"{result['enrolled']:,} enrolled")
+            if "server_ms_median" in result:
+                notes.append(
+                    f"max {result['queries_per_event_max']} queries/event, "
+                    f"median {result['server_ms_median'] or 0:.0f} ms in the "
+                    f"server, {result['task_rows']:,} task rows"
+                )
+            if "speedup" in result:
+                notes.append(f"speed-up {result['speedup']:.2f}x")
+            if "duplicates" in result:
+                notes.append(f"{result['duplicates']} duplicates")
+            rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") else "-"
+            lines.append(
+                f"| {size:,} | {name} | {result['records']:,} | {seconds:.2f} "
+                f"| {result['records'] / seconds:,.0f} "
+                f"| {result['queries'] / records:.3f} "
+                f"| {'-' if result['commits'] is None else result['commits']} "
+                f"| {rss} | {', '.join(notes)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    args = parse_args()
+    if args.child:
+        sys.path.insert(0, str(BENCH_DIR))
+        import phases  # noqa: PLC0415 (imports Odoo: only in the child)
+
+        phases.child_main(args)
+        return
+    results = Bench(args).run()
+    text = json.dumps(results, indent=2, default=str)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text)
+    if args.markdown:
+        Path(args.markdown).write_text(markdown_table(results))
+
+
+if __name__ == "__main__":
+    main()
