@@ -55,7 +55,7 @@ class AutomationFlowController(http.Controller):
         save_session=False,
     )
     def track_click(self, code, task_id, token, **kwargs):
-        task = self._signed_task(task_id, token)
+        task = self._signed_task(task_id, token).exists()
         if task:
             # Clicks are public by nature (link_tracker's own route records
             # them for anyone); this one names the task.

@@ -350,64 +350,135 @@ class AutomationFlowTask(models.Model):
         impossible. Only the first occurrence of an event counts; tasks of
         ended flows or enrollments get the stamp and nothing else.
 
+        Opens and clicks arrive one HTTP request each, by the hundred
+        thousand: each implied event is one ``UPDATE`` that stamps the tasks
+        and one that moves their children, whatever the number of tasks.
+
         :param event: a key of ``EVENT_FIELDS``
         :param at: when it happened (now by default)
         """
         at = at or fields.Datetime.now()
-        first_by_event = {}
+        self.flush_model()
+        scheduled = []
         for implied in triggers.events_implied(event):
-            field = EVENT_FIELDS[implied]
-            first = self.filtered(lambda task, field=field: not task[field])
-            if not first:
-                continue
-            values = {field: at}
-            if implied in EVENT_EMAIL_STATES:
-                values["email_state"] = EVENT_EMAIL_STATES[implied]
-            first.write(values)
-            first_by_event[implied] = first
-        live = (
-            self.browse()
-            .union(*first_by_event.values())
-            .filtered(
-                lambda task: (
-                    task.enrollment_id.state == states.ENROLLMENT_RUNNING
-                    and (task.flow_id.state in states.FLOW_RUNNING or task.is_test)
-                )
-            )
-        )
-        if not live:
-            return
-        children = self.search(
-            [("parent_id", "in", live.ids), ("state", "in", states.TASK_PENDING)]
-        )
-        for implied, tasks in first_by_event.items():
-            children.filtered(
-                lambda child, tasks=tasks: child.parent_id in tasks
-            )._follow_parent_event(implied, at)
+            first_ids = self._stamp_event(implied, at)
+            if first_ids:
+                scheduled += self._move_children(implied, first_ids, at)
+        self.invalidate_model()
+        if scheduled:
+            due = min(due for due, _next_run in scheduled)
+            next_run = scheduled[0][1]
+            # The scheduler comes back by itself at its next call, or at a
+            # trigger already set: a new trigger only when neither is soon
+            # enough (one row per burst of opens, not one per open).
+            if not next_run or due < next_run:
+                self._scheduler_cron()._trigger(at=due)
 
-    def _follow_parent_event(self, event, at):
-        """Move these pending children of tasks that just got ``event``."""
-        cancelled = triggers.cancelled_by(event)
-        woken = triggers.woken_by(event)
-        rescheduled = triggers.rescheduled_by(event)
-        pending = self.filtered(lambda child: child.state in states.TASK_PENDING)
-        moot = pending.filtered(lambda child: child.trigger in cancelled)
-        if moot:
-            moot._set_cancelled(self._event_cancel_reason(event))
-        pending -= moot
-        waiting = pending.filtered(
-            lambda child: child.state == states.TASK_WAITING and child.trigger in woken
-        )
-        late = waiting.filtered(
-            lambda child: child.expires_at and child.expires_at <= at
-        )
-        late._set_expired()
-        (waiting - late)._schedule_from(at)
-        (pending - waiting).filtered(
-            lambda child: (
-                child.state == states.TASK_SCHEDULED and child.trigger in rescheduled
+    def _stamp_event(self, event, at):
+        """Stamp the first time of ``event`` on these tasks; return the ids of
+        the tasks it happened to for the first time."""
+        field = SQL.identifier(EVENT_FIELDS[event])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_task
+                   SET %(field)s = %(at)s,
+                       email_state = COALESCE(%(email_state)s, email_state),
+                       write_date = %(now)s, write_uid = %(uid)s
+                   WHERE id = ANY(%(ids)s) AND %(field)s IS NULL
+                   RETURNING id""",
+                field=field,
+                at=at,
+                email_state=EVENT_EMAIL_STATES.get(event),
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+                ids=self.ids,
             )
-        )._schedule_from(at)
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _move_children(self, event, parent_ids, at):
+        """Move the pending children of ``parent_ids`` after ``event``, in one
+        statement driven by the trigger catalogue; return, for each child it
+        schedules, its due time and when the scheduler runs next.
+
+        Children of a step counting from a date of the record are woken at
+        ``at``: the scheduler then reschedules them to that date, as it does
+        for every such step. Children of ended flows or enrollments stay.
+        """
+        cancelled = list(triggers.cancelled_by(event))
+        woken = list(triggers.woken_by(event))
+        rescheduled = list(triggers.rescheduled_by(event))
+        if not (cancelled or woken or rescheduled):
+            return []
+        is_cancelled = SQL("step.trigger = ANY(%s)", cancelled)
+        is_late = SQL(
+            "(child.state = %s AND child.expires_at <= %s)", states.TASK_WAITING, at
+        )
+        # '1 minutes', '1 months'…: PostgreSQL adds months on the calendar,
+        # as engine/schedule.py does.
+        delay = SQL("step.delay * CAST('1 ' || step.delay_unit AS interval)")
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_task child
+                   SET state = CASE WHEN %(is_cancelled)s THEN %(cancelled_state)s
+                                    WHEN %(is_late)s THEN %(expired_state)s
+                                    ELSE %(scheduled_state)s END,
+                       scheduled_at = CASE
+                           WHEN %(is_cancelled)s OR %(is_late)s THEN child.scheduled_at
+                           WHEN step.date_field_id IS NULL THEN %(at)s + %(delay)s
+                           WHEN child.state = %(waiting_state)s THEN %(at)s
+                           ELSE child.scheduled_at END,
+                       done_at = CASE WHEN %(is_cancelled)s OR %(is_late)s
+                                      THEN %(now)s END,
+                       error_message = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
+                       write_date = %(now)s, write_uid = %(uid)s
+                   FROM automation_flow_step step,
+                        automation_flow_enrollment enrollment,
+                        automation_flow flow
+                   WHERE child.parent_id = ANY(%(parent_ids)s)
+                     AND child.state IN %(pending)s
+                     AND step.id = child.step_id
+                     AND enrollment.id = child.enrollment_id
+                     AND enrollment.state = %(running)s
+                     AND flow.id = child.flow_id
+                     AND (flow.state IN %(flow_running)s OR child.is_test)
+                     AND (%(is_cancelled)s
+                          OR (child.state = %(waiting_state)s
+                              AND step.trigger = ANY(%(woken)s))
+                          OR (child.state = %(scheduled_state)s
+                              AND step.trigger = ANY(%(rescheduled)s)))
+                   RETURNING child.state, child.scheduled_at, (
+                       SELECT least(cron.nextcall, min(cron_trigger.call_at))
+                       FROM ir_cron cron
+                       LEFT JOIN ir_cron_trigger cron_trigger
+                              ON cron_trigger.cron_id = cron.id
+                       WHERE cron.id = %(cron)s
+                       GROUP BY cron.nextcall)""",
+                is_cancelled=is_cancelled,
+                is_late=is_late,
+                delay=delay,
+                cancelled_state=states.TASK_CANCELLED,
+                expired_state=states.TASK_EXPIRED,
+                scheduled_state=states.TASK_SCHEDULED,
+                waiting_state=states.TASK_WAITING,
+                at=at,
+                now=fields.Datetime.now(),
+                reason=self._event_cancel_reason(event) if cancelled else None,
+                uid=self.env.uid,
+                parent_ids=parent_ids,
+                pending=states.TASK_PENDING,
+                running=states.ENROLLMENT_RUNNING,
+                flow_running=states.FLOW_RUNNING,
+                woken=woken,
+                rescheduled=rescheduled,
+                cron=self._scheduler_cron().id,
+            )
+        )
+        return [
+            (due, next_run)
+            for state, due, next_run in self.env.cr.fetchall()
+            if state == states.TASK_SCHEDULED
+        ]
 
     def _event_cancel_reason(self, event):
         return {
@@ -420,26 +491,16 @@ class AutomationFlowTask(models.Model):
             "activity_cancelled": _("The activity of the previous step was cancelled."),
         }[event]
 
-    def _schedule_from(self, at):
-        """Make these tasks due at ``at`` + their step's delay (or at the
-        record's date when the step counts from one), and wake the cron."""
-        if not self:
-            return
-        by_due = {}
-        for step, tasks in self.grouped("step_id").items():
-            due_dates = step._due_dates(tasks.mapped("res_id"), at)
-            for task, due in zip(tasks, due_dates, strict=True):
-                by_due[due] = by_due.get(due, self.browse()) | task
-        for due, tasks in by_due.items():
-            tasks._set_scheduled(due)
-        # The cron comes back by itself at its next call; sooner only when a
-        # task falls due before it (e.g. "right after the click").
-        cron = self.env.ref(
-            "automation_flow.cron_process_due_tasks", raise_if_not_found=False
+    def _scheduler_cron(self):
+        """The cron that runs due tasks (no query: the xmlid is cached).
+
+        Crons are readable by administrators only; whoever records an event
+        may tell the engine's own cron when to come back.
+        """
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "automation_flow.cron_process_due_tasks"
         )
-        first_due = min(by_due)
-        if cron and first_due < cron.nextcall:
-            cron._trigger(at=first_due)
+        return self.env["ir.cron"].sudo().browse(cron_id)
 
     @api.model
     def _tracking_token(self, task_id):
@@ -448,10 +509,13 @@ class AutomationFlowTask(models.Model):
 
     @api.model
     def _from_tracking_token(self, task_id, token):
-        """The task ``task_id`` if ``token`` is its signature, else nothing."""
+        """The task ``task_id`` if ``token`` is its signature, else nothing.
+
+        The task may have been deleted since: events on it change nothing.
+        """
         if not tools.consteq(str(token or ""), self._tracking_token(task_id)):
             return self.browse()
-        return self.browse(task_id).exists()
+        return self.browse(task_id)
 
     # ------------------------------------------------------------------
     # Statistics
@@ -597,9 +661,7 @@ class AutomationFlowTask(models.Model):
         """Tell the cron when to come back: now if work remains, else at the
         next due time (so that "5 minutes before" is not late by a cron
         interval)."""
-        # Crons are readable by administrators only; any user running due
-        # tasks may tell the engine's own cron when to come back.
-        cron = self.env.ref("automation_flow.cron_process_due_tasks").sudo()
+        cron = self._scheduler_cron()
         self.flush_model()
         now = fields.Datetime.now()
         self.env.cr.execute(
