@@ -40,8 +40,8 @@ clean: ## delete the cluster (all its databases), .local/ (but odoo-src) and cac
 pot: ## export i18n/automation_flow.pot from a throwaway database
 	@scripts/pot.sh
 
-bench: ## run the benchmark: python3 bench/run.py $(BENCH_ARGS)
-	$(PYTHON) bench/run.py $(BENCH_ARGS)
+bench: ## run the benchmark on the private cluster: bench/run.py $(BENCH_ARGS)
+	@scripts/bench.sh
 
 readme: ## rebuild README.rst from the readme/*.md fragments
 	@$(PYTHON) scripts/build-readme.py

@@ -593,6 +593,10 @@ class AutomationFlow(models.Model):
                 self.env.invalidate_all()
                 if len(rows) < batch_size or is_test:
                     break
+                # The next batch checks its candidates against the rows just
+                # inserted: with statistics that still see this flow empty,
+                # PostgreSQL compares every candidate with every enrollment.
+                self.env.cr.execute("ANALYZE automation_flow_enrollment")
             # Bookkeeping of the engine, allowed to users who may only run flows.
             flow.sudo().last_enroll_date = fields.Datetime.now()
         return enrollments

@@ -27,10 +27,11 @@ class AutomationFlowEnrollment(models.Model):
     _order = "id desc"
     _rec_name = "record_name"
 
-    flow_id = fields.Many2one(
-        "automation.flow", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    # Indexed with res_id (see init): enrolling probes (flow, record) pairs.
+    flow_id = fields.Many2one("automation.flow", required=True, ondelete="cascade")
+    # Not indexed: record rules compare it with a handful of companies, and
+    # every index costs a write per record enrolled.
+    company_id = fields.Many2one("res.company", readonly=True)
     model = fields.Char(required=True, readonly=True)
     res_id = fields.Many2oneReference(
         "Record ID", model_field="model", required=True, readonly=True
@@ -65,6 +66,14 @@ class AutomationFlowEnrollment(models.Model):
             """CREATE UNIQUE INDEX IF NOT EXISTS automation_flow_enrollment_key_uniq
                ON automation_flow_enrollment (flow_id, unique_key)
                WHERE is_test IS NOT TRUE AND unique_key IS NOT NULL"""
+        )
+        # Serves every lookup by flow, and the "not enrolled yet" probe of
+        # enrollment by (flow, record) even when the planner's statistics lag
+        # behind a table that grows by thousands of rows per batch (a lookup
+        # by flow alone then made enrolling quadratic).
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS automation_flow_enrollment_flow_record_idx
+               ON automation_flow_enrollment (flow_id, res_id)"""
         )
         cr.execute(
             """CREATE INDEX IF NOT EXISTS automation_flow_enrollment_running_idx

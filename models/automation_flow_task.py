@@ -123,7 +123,9 @@ class AutomationFlowTask(models.Model):
     child_ids = fields.One2many(
         "automation.flow.task", "parent_id", string="Next tasks"
     )
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
+    # Not indexed: record rules compare it with a handful of companies, and
+    # every index costs a write per task inserted.
+    company_id = fields.Many2one("res.company", readonly=True)
     model = fields.Char(required=True, readonly=True)
     res_id = fields.Many2oneReference(
         "Record ID", model_field="model", required=True, readonly=True
@@ -178,11 +180,6 @@ class AutomationFlowTask(models.Model):
             """CREATE INDEX IF NOT EXISTS automation_flow_task_expiry_idx
                ON automation_flow_task (expires_at)
                WHERE state = 'waiting' AND expires_at IS NOT NULL"""
-        )
-        cr.execute(
-            """CREATE INDEX IF NOT EXISTS automation_flow_task_pending_idx
-               ON automation_flow_task (enrollment_id)
-               WHERE state IN ('waiting', 'scheduled')"""
         )
 
     # ------------------------------------------------------------------

@@ -252,3 +252,22 @@ class TestEnrollment(AutomationFlowCase):
         self.assertEqual(len(healthy.enrollment_ids), len(self.partners))
         self.assertFalse(broken.enrollment_ids)
         self.assertIn("Enrollment failed", broken.message_ids[0].body)
+
+    def test_enrollment_in_several_batches(self):
+        self.env["ir.config_parameter"].set_param(
+            "automation_flow.enroll_batch_size", "4"
+        )
+        self.partners[3].email = self.partners[0].email
+        flow = self.create_flow(
+            unique_field_id=self.env.ref("base.field_res_partner__email").id
+        )
+        step = self.add_step(flow)
+        self.start(flow)
+        flow.action_run()
+        expected = self.partners - self.partners[3]
+        self.assertEqual(
+            sorted(flow.enrollment_ids.mapped("res_id")), sorted(expected.ids)
+        )
+        self.assertTasks(step, expected, "scheduled")
+        flow.action_run()
+        self.assertEqual(len(flow.enrollment_ids), len(expected), "nothing twice")
