@@ -25,3 +25,13 @@ TASK_EXPIRED = "expired"
 TASK_CANCELLED = "cancelled"
 TASK_ERROR = "error"
 TASK_PENDING = (TASK_WAITING, TASK_SCHEDULED)
+# The states counted per step in statistics, in the order they are shown.
+TASK_COUNTED = (
+    TASK_SCHEDULED,
+    TASK_WAITING,
+    TASK_DONE,
+    TASK_SKIPPED,
+    TASK_EXPIRED,
+    TASK_CANCELLED,
+    TASK_ERROR,
+)

@@ -130,15 +130,7 @@ class AutomationFlowStep(models.Model):
             )
         }
         for step in self:
-            for state in (
-                states.TASK_SCHEDULED,
-                states.TASK_WAITING,
-                states.TASK_DONE,
-                states.TASK_SKIPPED,
-                states.TASK_EXPIRED,
-                states.TASK_CANCELLED,
-                states.TASK_ERROR,
-            ):
+            for state in states.TASK_COUNTED:
                 step[f"task_{state}_count"] = counts.get((step.id, state), 0)
 
     @api.depends(

@@ -117,15 +117,7 @@ class AutomationFlowTaskReport(models.Model):
                     state,
                     SQL.identifier(f"{state}_count"),
                 )
-                for state in (
-                    states.TASK_SCHEDULED,
-                    states.TASK_WAITING,
-                    states.TASK_DONE,
-                    states.TASK_SKIPPED,
-                    states.TASK_EXPIRED,
-                    states.TASK_CANCELLED,
-                    states.TASK_ERROR,
-                )
+                for state in states.TASK_COUNTED
             ),
         ]
 
