@@ -502,6 +502,8 @@ class AutomationFlowTask(models.Model):
     @api.model
     def _tracking_token(self, task_id):
         """The signature that proves a request comes from the task's email."""
+        # The database secret the signature is made with is readable by the
+        # superuser only.
         return tools.hmac(self.env(su=True), TRACKING_TOKEN_SCOPE, task_id)
 
     @api.model
