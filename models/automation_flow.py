@@ -14,6 +14,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from ..engine import states
+from ..reasons import Reason
 
 _logger = logging.getLogger(__name__)
 
@@ -373,14 +374,15 @@ class AutomationFlow(models.Model):
         return True
 
     def action_done(self):
+        """End the flows: cancel their running enrollments and pending tasks.
+
+        A web request, whatever the number of records in the flows: one
+        statement for the enrollments and one for the tasks.
+        """
         self.write({"state": states.FLOW_DONE})
-        pending = self.env["automation.flow.task"].search(
-            [("flow_id", "in", self.ids), ("state", "in", states.TASK_PENDING)]
-        )
-        pending._set_cancelled()
-        self.env["automation.flow.enrollment"].search(
-            [("flow_id", "in", self.ids), ("state", "=", states.ENROLLMENT_RUNNING)]
-        )._set_state(states.ENROLLMENT_CANCELLED)
+        reason = Reason("flow_done")
+        self.env["automation.flow.enrollment"]._cancel_running(self.ids, reason)
+        self.env["automation.flow.task"]._cancel_pending("flow_id", self.ids, reason)
         return True
 
     def action_draft(self):

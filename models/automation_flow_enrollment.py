@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import states
+from ..reasons import reason_sql, reason_values, render, search_reason
 from .automation_flow_task import EVENT_FIELDS, EVENT_ICONS
 
 ENROLLMENT_STATES = [
@@ -52,7 +53,12 @@ class AutomationFlowEnrollment(models.Model):
     )
     date_start = fields.Datetime("Enrolled on", readonly=True)
     date_done = fields.Datetime("Ended on", readonly=True)
-    exit_reason = fields.Char(readonly=True)
+    # Why the enrollment ended, shown in the reader's language (reasons.py).
+    reason_code = fields.Char("Reason code", readonly=True)
+    reason_params = fields.Json("Reason parameters", readonly=True)
+    exit_reason = fields.Char(
+        compute="_compute_exit_reason", search="_search_exit_reason"
+    )
     task_ids = fields.One2many("automation.flow.task", "enrollment_id", string="Tasks")
 
     def init(self):
@@ -94,19 +100,63 @@ class AutomationFlowEnrollment(models.Model):
                     enrollment.res_id, f"{model},{enrollment.res_id}"
                 )
 
+    @api.depends("reason_code", "reason_params")
+    @api.depends_context("lang")
+    def _compute_exit_reason(self):
+        for enrollment in self:
+            enrollment.exit_reason = render(
+                self.env, enrollment.reason_code, enrollment.reason_params
+            )
+
+    def _search_exit_reason(self, operator, value):
+        return search_reason(self, operator, value)
+
     def _set_state(self, state, reason=None):
-        """Leave the flow: end the enrollments and cancel their pending tasks."""
+        """Leave the flow: end the enrollments and cancel their pending tasks
+        (with the same reason).
+
+        :param reason: a ``Reason``, free text or nothing (see ``reasons.py``)
+        """
         vals = {"state": state, "date_done": fields.Datetime.now()}
         if reason:
-            vals["exit_reason"] = reason
+            vals.update(reason_values(reason))
         self.write(vals)
         if state != states.ENROLLMENT_DONE:
-            self.env["automation.flow.task"].search(
-                [
-                    ("enrollment_id", "in", self.ids),
-                    ("state", "in", states.TASK_PENDING),
-                ]
-            )._set_cancelled()
+            self.env["automation.flow.task"]._cancel_pending(
+                "enrollment_id", self.ids, reason
+            )
+
+    @api.model
+    def _cancel_running(self, flow_ids, reason):
+        """Cancel the running enrollments of ``flow_ids`` in one statement,
+        whatever their number (their tasks: ``task._cancel_pending``)."""
+        self.flush_model()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_enrollment
+                   SET state = %(cancelled)s, date_done = %(now)s, %(reason)s,
+                       write_date = %(now)s, write_uid = %(uid)s
+                   WHERE flow_id = ANY(%(flow_ids)s) AND state = %(running)s""",
+                cancelled=states.ENROLLMENT_CANCELLED,
+                now=now,
+                reason=reason_sql(reason),
+                uid=self.env.uid,
+                flow_ids=list(flow_ids),
+                running=states.ENROLLMENT_RUNNING,
+            )
+        )
+        self.invalidate_model(
+            [
+                "state",
+                "date_done",
+                "reason_code",
+                "reason_params",
+                "exit_reason",
+                "write_date",
+                "write_uid",
+            ]
+        )
 
     @api.model
     def _close_finished(self):

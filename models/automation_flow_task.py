@@ -11,6 +11,14 @@ from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
 from ..exceptions import RetryableTaskError
+from ..reasons import (
+    Reason,
+    field_label,
+    reason_sql,
+    reason_values,
+    render,
+    search_reason,
+)
 from .automation_flow import RETRYABLE_ERRORS, is_testing
 
 _logger = logging.getLogger(__name__)
@@ -73,6 +81,16 @@ EMAIL_RATES = {
 }
 EMAIL_COUNTERS = (*EMAIL_COUNTED_FIELDS.values(), "email_failed_count")
 NO_EMAIL_STATISTICS = dict.fromkeys((*EMAIL_COUNTERS, *EMAIL_RATES), 0)
+# What ending a task writes, invalidated after a set-based update.
+ENDED_FIELDS = [
+    "state",
+    "done_at",
+    "reason_code",
+    "reason_params",
+    "error_message",
+    "write_date",
+    "write_uid",
+]
 TRACKING_TOKEN_SCOPE = "automation_flow-task"
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_TIME_BUDGET = 240
@@ -138,7 +156,12 @@ class AutomationFlowTask(models.Model):
     scheduled_at = fields.Datetime("Due on", readonly=True)
     expires_at = fields.Datetime("Expires on", readonly=True)
     done_at = fields.Datetime("Ended on", readonly=True)
-    error_message = fields.Text("Error", readonly=True)
+    # Why the task ended as it did, shown in the reader's language (reasons.py).
+    reason_code = fields.Char("Reason code", readonly=True)
+    reason_params = fields.Json("Reason parameters", readonly=True)
+    error_message = fields.Text(
+        "Error", compute="_compute_error_message", search="_search_error_message"
+    )
     attempt = fields.Integer(
         "Attempts",
         readonly=True,
@@ -256,42 +279,27 @@ class AutomationFlowTask(models.Model):
     # ------------------------------------------------------------------
 
     def _set_done(self):
-        self.write(
-            {
-                "state": states.TASK_DONE,
-                "done_at": fields.Datetime.now(),
-                "error_message": False,
-            }
-        )
+        self._set_ended(states.TASK_DONE)
 
     def _set_skipped(self, reason):
-        self.write(
-            {
-                "state": states.TASK_SKIPPED,
-                "done_at": fields.Datetime.now(),
-                "error_message": reason,
-            }
-        )
+        """:param reason: a ``Reason`` or free text (see ``reasons.py``)"""
+        self._set_ended(states.TASK_SKIPPED, reason)
 
     def _set_expired(self):
-        self.write({"state": states.TASK_EXPIRED, "done_at": fields.Datetime.now()})
+        self._set_ended(states.TASK_EXPIRED)
 
     def _set_cancelled(self, reason=False):
-        self.write(
-            {
-                "state": states.TASK_CANCELLED,
-                "done_at": fields.Datetime.now(),
-                "error_message": reason,
-            }
-        )
+        """:param reason: a ``Reason``, free text or nothing"""
+        self._set_ended(states.TASK_CANCELLED, reason)
 
     def _set_error(self, message):
+        """:param message: a ``Reason`` (``Reason.of_exception(error)``…) or
+        free text"""
+        self._set_ended(states.TASK_ERROR, message)
+
+    def _set_ended(self, state, reason=False):
         self.write(
-            {
-                "state": states.TASK_ERROR,
-                "done_at": fields.Datetime.now(),
-                "error_message": message,
-            }
+            {"state": state, "done_at": fields.Datetime.now(), **reason_values(reason)}
         )
 
     def _retry_later(self, error):
@@ -302,13 +310,7 @@ class AutomationFlowTask(models.Model):
         for attempt, tasks in self.grouped("attempt").items():
             attempt += 1
             if attempt >= step.max_attempts:
-                tasks._set_error(
-                    _(
-                        "Gave up after %(count)s attempts: %(error)s",
-                        count=attempt,
-                        error=error,
-                    )
-                )
+                tasks._set_error(Reason("gave_up", count=attempt, error=str(error)))
                 continue
             seconds = error.seconds or retry.retry_seconds(
                 step._retry_pattern(), attempt
@@ -318,10 +320,8 @@ class AutomationFlowTask(models.Model):
                     "state": states.TASK_SCHEDULED,
                     "scheduled_at": now + timedelta(seconds=seconds),
                     "attempt": attempt,
-                    "error_message": _(
-                        "Attempt %(count)s failed, retrying: %(error)s",
-                        count=attempt,
-                        error=error,
+                    **reason_values(
+                        Reason("retrying", count=attempt, error=str(error))
                     ),
                 }
             )
@@ -332,9 +332,42 @@ class AutomationFlowTask(models.Model):
                 "state": states.TASK_SCHEDULED,
                 "scheduled_at": at,
                 "done_at": False,
-                "error_message": False,
+                **reason_values(False),
             }
         )
+
+    @api.model
+    def _cancel_pending(self, field, ids, reason=False):
+        """Cancel, in one statement, the pending tasks whose ``field``
+        (``flow_id``, ``enrollment_id``) is in ``ids``, whatever their number:
+        the ORM would load and write them one by one."""
+        self.flush_model()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_task
+                   SET state = %(cancelled)s, done_at = %(now)s, %(reason)s,
+                       write_date = %(now)s, write_uid = %(uid)s
+                   WHERE %(field)s = ANY(%(ids)s) AND state IN %(pending)s""",
+                cancelled=states.TASK_CANCELLED,
+                now=now,
+                reason=reason_sql(reason),
+                uid=self.env.uid,
+                field=SQL.identifier(field),
+                ids=list(ids),
+                pending=states.TASK_PENDING,
+            )
+        )
+        self.invalidate_model(ENDED_FIELDS)
+
+    @api.depends("reason_code", "reason_params")
+    @api.depends_context("lang")
+    def _compute_error_message(self):
+        for task in self:
+            task.error_message = render(self.env, task.reason_code, task.reason_params)
+
+    def _search_error_message(self, operator, value):
+        return search_reason(self, operator, value)
 
     # ------------------------------------------------------------------
     # Events: what people do with the emails and activities
@@ -427,7 +460,8 @@ class AutomationFlowTask(models.Model):
                            ELSE child.scheduled_at END,
                        done_at = CASE WHEN %(is_cancelled)s OR %(is_late)s
                                       THEN %(now)s END,
-                       error_message = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
+                       reason_code = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
+                       reason_params = NULL,
                        write_date = %(now)s, write_uid = %(uid)s
                    FROM automation_flow_step step,
                         automation_flow_enrollment enrollment,
@@ -460,7 +494,7 @@ class AutomationFlowTask(models.Model):
                 waiting_state=states.TASK_WAITING,
                 at=at,
                 now=fields.Datetime.now(),
-                reason=self._event_cancel_reason(event) if cancelled else None,
+                reason=f"event_{event}" if cancelled else None,
                 uid=self.env.uid,
                 parent_ids=parent_ids,
                 pending=states.TASK_PENDING,
@@ -476,17 +510,6 @@ class AutomationFlowTask(models.Model):
             for state, due, next_run in self.env.cr.fetchall()
             if state == states.TASK_SCHEDULED
         ]
-
-    def _event_cancel_reason(self, event):
-        return {
-            "failed": _("The email of the previous step could not be sent."),
-            "opened": _("The email of the previous step was opened."),
-            "clicked": _("A link of the previous step's email was clicked."),
-            "replied": _("The email of the previous step was replied to."),
-            "bounced": _("The email of the previous step bounced."),
-            "activity_done": _("The activity of the previous step was done."),
-            "activity_cancelled": _("The activity of the previous step was cancelled."),
-        }[event]
 
     def _scheduler_cron(self):
         """The cron that runs due tasks (no query: the xmlid is cached).
@@ -713,14 +736,14 @@ class AutomationFlowTask(models.Model):
                         task._record_error(task_error)
 
     def _record_error(self, error):
-        _logger.info("Task %s failed: %s", self.ids, error)
-        self._set_error(f"{type(error).__name__}: {error}")
+        _logger.info("Task %s failed: %r", self.ids, error)
+        self._set_error(Reason.of_exception(error))
 
     def _execute_step_tasks(self, step):
         """Check what still holds, then run ``step`` for the tasks that pass."""
         flow = step.flow_id
         if flow.state not in states.FLOW_RUNNING and not all(self.mapped("is_test")):
-            self._set_cancelled(_("The flow is not running."))
+            self._set_cancelled(Reason("flow_not_running"))
             return
         tasks = self._drop_deleted_records()
         if step.date_field_id:
@@ -741,7 +764,7 @@ class AutomationFlowTask(models.Model):
         gone = self.filtered(lambda task: task.res_id not in existing)
         if gone:
             gone.enrollment_id._set_state(
-                states.ENROLLMENT_CANCELLED, _("The record was deleted.")
+                states.ENROLLMENT_CANCELLED, Reason("record_deleted")
             )
         return self - gone
 
@@ -752,17 +775,14 @@ class AutomationFlowTask(models.Model):
         anchors = step._anchor_dates(self.mapped("res_id"))
         before = step.date_direction == "before"
         ready = self.browse()
+        date_field = field_label(step.model, step.date_field_id.name)
         for task in self:
             anchor = anchors.get(task.res_id)
             due = schedule.add_delay(anchor, step.delay, step.delay_unit, before)
             if due is None:
-                task._set_skipped(
-                    _("The record has no %s.", step.date_field_id.field_description)
-                )
+                task._set_skipped(Reason("no_date", field=date_field))
             elif before and schedule.as_datetime(anchor) <= now:
-                task._set_skipped(
-                    _("%s has already passed.", step.date_field_id.field_description)
-                )
+                task._set_skipped(Reason("date_passed", field=date_field))
             elif due > now:
                 task._set_scheduled(due)
             else:
@@ -780,7 +800,7 @@ class AutomationFlowTask(models.Model):
         in_flow = set(Model.search([("id", "in", res_ids)] + flow_domain).ids)
         left = self.filtered(lambda task: task.res_id not in in_flow)
         if left:
-            reason = _("The record no longer matches the flow's domain.")
+            reason = Reason("left_flow_domain")
             left._set_skipped(reason)
             left.enrollment_id.filtered(
                 lambda e: e.state == states.ENROLLMENT_RUNNING
@@ -793,7 +813,7 @@ class AutomationFlowTask(models.Model):
                 ).ids
             )
             skipped = tasks.filtered(lambda task: task.res_id not in in_step)
-            skipped._set_skipped(_("The record does not match the step's domain."))
+            skipped._set_skipped(Reason("step_domain"))
             tasks -= skipped
         return tasks
 

@@ -4,6 +4,8 @@ import logging
 
 from odoo import models
 
+from ..reasons import Reason, field_label
+
 _logger = logging.getLogger(__name__)
 
 
@@ -42,7 +44,15 @@ class MailMail(models.Model):
                 sent._on_event("sent")
                 for mail, failed in (tasks - sent).grouped("mail_mail_id").items():
                     if mail.state == "exception":
-                        failed._set_error(mail.failure_reason or mail.failure_type)
+                        failed._set_error(
+                            Reason(
+                                "email_not_sent",
+                                reason=mail.failure_reason
+                                or field_label(
+                                    "mail.mail", "failure_type", mail.failure_type
+                                ),
+                            )
+                        )
                         failed._on_event("failed")
         except Exception:
             _logger.exception("Could not record the delivery of mails %s", self.ids)

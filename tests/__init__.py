@@ -11,3 +11,4 @@ from . import test_mail_gateway
 from . import test_ui_backend
 from . import test_ui_tour
 from . import test_statistics
+from . import test_reasons

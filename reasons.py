@@ -1,0 +1,211 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Why a task or an enrollment ended as it did, shown in the reader's language.
+
+How to use: give the transitions of tasks (``_set_skipped``,
+``_set_cancelled``, ``_set_error``) and of enrollments (``_set_state``) a
+``Reason`` of the catalogue below, or a ``str``: free text (a server's
+answer…), stored and shown as it is::
+
+    tasks._set_skipped(Reason("no_date", field=field_label(model, "date_deadline")))
+    enrollments._set_state(states.ENROLLMENT_EXITED, Reason("left_flow_domain"))
+    tasks._set_error(Reason.of_exception(error))
+
+How it works: a reason is stored as its code and its parameters (a JSON
+object) and rendered when it is read (``render``), in the language of
+whoever reads it. The catalogue holds lazy translations, exported to the
+module's template. Parameters may be other reasons (``Reason.as_json``) and
+labels of fields or selection values (``field_label``), rendered in the
+reader's language too. SQL statements store ``code`` and ``params`` as they
+are.
+
+To add a reason, add its code to ``CATALOGUE``. Stored reasons keep their
+code: never rename nor remove one.
+"""
+
+import json
+import logging
+
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.query import Query
+from odoo.tools.translate import LazyTranslate
+
+_logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
+
+# The code of free text: its only parameter, ``message``, is shown as it is.
+MESSAGE = "message"
+CATALOGUE = {
+    "flow_not_running": _lt("The flow is not running."),
+    "flow_done": _lt("The flow was marked as done."),
+    "record_deleted": _lt("The record was deleted."),
+    "no_date": _lt("The record has no %(field)s."),
+    "date_passed": _lt("%(field)s has already passed."),
+    "left_flow_domain": _lt("The record no longer matches the flow's domain."),
+    "step_domain": _lt("The record does not match the step's domain."),
+    "event_failed": _lt("The email of the previous step could not be sent."),
+    "event_opened": _lt("The email of the previous step was opened."),
+    "event_clicked": _lt("A link of the previous step's email was clicked."),
+    "event_replied": _lt("The email of the previous step was replied to."),
+    "event_bounced": _lt("The email of the previous step bounced."),
+    "event_activity_done": _lt("The activity of the previous step was done."),
+    "event_activity_cancelled": _lt("The activity of the previous step was cancelled."),
+    "email_not_sent": _lt("The email could not be sent: %(reason)s"),
+    "retrying": _lt("Attempt %(count)s failed, retrying: %(error)s"),
+    "gave_up": _lt("Gave up after %(count)s attempts: %(error)s"),
+    "unexpected_error": _lt(
+        "An unexpected error stopped the step (%(type)s: %(error)s). Fix its "
+        "cause, then retry the task."
+    ),
+}
+
+
+class Reason:
+    """A code of ``CATALOGUE`` (or ``MESSAGE``) and its parameters."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, code, **params):
+        if code != MESSAGE and code not in CATALOGUE:
+            raise KeyError(f"Unknown reason code {code!r}")
+        self.code = code
+        self.params = {
+            key: value.as_json() if isinstance(value, Reason) else value
+            for key, value in params.items()
+        }
+
+    def __repr__(self):
+        return f"Reason({self.code!r}, **{self.params!r})"
+
+    @classmethod
+    def of(cls, value):
+        """``value`` as a reason: a ``Reason`` as it is, text as free text,
+        nothing as ``None``."""
+        if not value or isinstance(value, Reason):
+            return value or None
+        return cls(MESSAGE, message=str(value))
+
+    @classmethod
+    def of_exception(cls, error):
+        """What a failed step tells its reader.
+
+        A ``UserError`` (raised by a server action, an executor, a
+        constraint) is written for users: its message alone. Any other
+        exception is a bug or a broken configuration: its class hints at
+        what to look for (``KeyError: 'x'`` says more than ``'x'``).
+        """
+        cause = error.__context__
+        if cause is not None and str(error).startswith(f"{cause!r} while evaluating"):
+            # safe_eval's wrapper of the error of a server action's code: the
+            # code it quotes tells the reader nothing the action does not.
+            error = cause
+        if isinstance(error, UserError):
+            return cls.of(str(error))
+        return cls("unexpected_error", type=type(error).__name__, error=str(error))
+
+    def as_json(self):
+        return {"code": self.code, "params": self.params}
+
+
+def reason_values(reason):
+    """The stored fields (``reason_code``, ``reason_params``) of ``reason``
+    (a ``Reason``, text or nothing), for ``write``."""
+    reason = Reason.of(reason)
+    return {
+        "reason_code": reason.code if reason else False,
+        "reason_params": reason.params if reason else False,
+    }
+
+
+def reason_sql(reason):
+    """``reason`` (a ``Reason``, text or nothing) as the SQL assignments of
+    ``reason_code`` and ``reason_params``, for set-based updates."""
+    reason = Reason.of(reason)
+    return SQL(
+        "reason_code = %s, reason_params = %s::jsonb",
+        reason.code if reason else None,
+        json.dumps(reason.params) if reason else None,
+    )
+
+
+def field_label(model, field, value=None):
+    """A parameter shown as the label of ``field`` of ``model``, or of its
+    selection ``value``, in the reader's language."""
+    return {"model": model, "field": field, "value": value}
+
+
+def render(env, code, params):
+    """The text of a stored reason, in the language of ``env``."""
+    if not code:
+        return False
+    params = {key: _render_param(env, value) for key, value in (params or {}).items()}
+    if code == MESSAGE or code not in CATALOGUE:
+        # Free text; or a reason of a newer version of the module.
+        return str(params.get("message", code))
+    template = env._(CATALOGUE[code])
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        _logger.warning("Bad translation %r of the reason %r", template, code)
+        return env(context=dict(env.context, lang="en_US"))._(CATALOGUE[code]) % params
+
+
+def _render_param(env, value):
+    if not isinstance(value, dict):
+        return value
+    if "code" in value:
+        return render(env, value["code"], value.get("params"))
+    Model = env.get(value.get("model"))
+    field = Model is not None and Model._fields.get(value.get("field"))
+    if not field:
+        # A field removed since: its technical name is all there is.
+        return value.get("value") or value.get("field")
+    if value.get("value") is None:
+        return field._description_string(env)
+    selection = dict(field._description_selection(env))
+    return selection.get(value["value"], value["value"])
+
+
+def search_reason(model, operator, value):
+    """The domain of the records of ``model`` whose reason, as its reader
+    reads it, matches: the codes whose text in the reader's language
+    contains (or equals) ``value``, or whose parameters (free text, the
+    error of a step) contain it.
+
+    :param operator: ``ilike``, ``not ilike``, ``=`` or ``!=``; with an
+        empty value, ``=`` and ``!=`` mean "has no reason" and "has one"
+    """
+    if operator in ("=", "!=") and not value:
+        return [("reason_code", operator, False)]
+    code = SQL.identifier(model._table, "reason_code")
+    params = SQL.identifier(model._table, "reason_params")
+    texts = {code: model.env._(text) for code, text in CATALOGUE.items()}
+    if operator in ("ilike", "not ilike"):
+        needle = str(value).lower()
+        codes = [code for code, text in texts.items() if needle in text.lower()]
+        condition = SQL(
+            "(%s = ANY(%s) OR %s::text ILIKE %s)", code, codes, params, f"%{value}%"
+        )
+    elif operator in ("=", "!="):
+        codes = [code for code, text in texts.items() if text == value]
+        condition = SQL(
+            "(%s = ANY(%s) OR (%s = %s AND %s->>'message' = %s))",
+            code,
+            codes,
+            code,
+            MESSAGE,
+            params,
+            value,
+        )
+    else:
+        raise UserError(
+            model.env._(
+                "Search reasons with 'contains' or 'is equal to': %(operator)s "
+                "is not supported.",
+                operator=operator,
+            )
+        )
+    query = Query(model.env, model._table)
+    query.add_where(condition)
+    return [("id", "in" if operator in ("ilike", "=") else "not in", query)]
