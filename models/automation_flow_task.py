@@ -285,9 +285,6 @@ class AutomationFlowTask(models.Model):
         """:param reason: a ``Reason`` or free text (see ``reasons.py``)"""
         self._set_ended(states.TASK_SKIPPED, reason)
 
-    def _set_expired(self):
-        self._set_ended(states.TASK_EXPIRED)
-
     def _set_cancelled(self, reason=False):
         """:param reason: a ``Reason``, free text or nothing"""
         self._set_ended(states.TASK_CANCELLED, reason)
@@ -604,6 +601,7 @@ class AutomationFlowTask(models.Model):
         started = time.monotonic()
         batch_size = self._get_param("batch_size", DEFAULT_BATCH_SIZE)
         self._expire_waiting_tasks()
+        due = self._count_due()
         if commit:
             # Each acquisition starts a transaction (this one, or the one
             # after a batch's commit) that it may roll back.
@@ -630,6 +628,15 @@ class AutomationFlowTask(models.Model):
                 )
                 postponed_ids += tasks.ids
             taken += len(tasks)
+            # Reported with the batch, in its transaction: a run killed later
+            # still shows the work it did, and Odoo's cron runner does not
+            # count it as a run that timed out having done nothing. What
+            # remains is estimated from the tasks due at the start (counting
+            # them per batch would scan them all per batch); the end of the
+            # run reports the exact count.
+            self.env["ir.cron"]._notify_progress(
+                done=taken, remaining=max(due - taken, 0)
+            )
             if commit:
                 # The batch is whole (side effects are rows of this
                 # transaction: queued mails, activities): commit it so that
@@ -670,36 +677,58 @@ class AutomationFlowTask(models.Model):
 
     @api.model
     def _expire_waiting_tasks(self):
-        expired = self.search(
-            [
-                ("state", "=", states.TASK_WAITING),
-                ("expires_at", "<=", fields.Datetime.now()),
-            ]
+        """Expire the waiting tasks whose expiry passed, in one statement
+        whatever their number; return how many expired."""
+        self.flush_model()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_task
+                   SET state = %(expired)s, done_at = %(now)s,
+                       write_date = %(now)s, write_uid = %(uid)s
+                   WHERE state = %(waiting)s AND expires_at <= %(now)s""",
+                expired=states.TASK_EXPIRED,
+                waiting=states.TASK_WAITING,
+                now=now,
+                uid=self.env.uid,
+            )
         )
-        expired._set_expired()
-        return expired
+        self.invalidate_model(ENDED_FIELDS)
+        return self.env.cr.rowcount
+
+    def _count_due(self):
+        """How many tasks are due now (an index range scan)."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT count(*) FROM automation_flow_task
+                   WHERE state = %(scheduled)s AND scheduled_at <= %(now)s""",
+                scheduled=states.TASK_SCHEDULED,
+                now=fields.Datetime.now(),
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     def _schedule_next_run(self, taken):
         """Tell the cron when to come back: now if work remains, else at the
         next due time (so that "5 minutes before" is not late by a cron
         interval)."""
         cron = self._scheduler_cron()
-        self.flush_model()
-        now = fields.Datetime.now()
-        self.env.cr.execute(
-            SQL(
-                """SELECT count(*) FILTER (WHERE scheduled_at <= %(now)s),
-                          min(scheduled_at) FILTER (WHERE scheduled_at > %(now)s)
-                   FROM automation_flow_task WHERE state = %(scheduled)s""",
-                now=now,
-                scheduled=states.TASK_SCHEDULED,
-            )
-        )
-        remaining, next_due = self.env.cr.fetchone()
+        remaining = self._count_due()
         self.env["ir.cron"]._notify_progress(done=taken, remaining=remaining)
         if remaining:
             cron._trigger()
-        elif next_due and next_due < cron.nextcall:
+            return
+        self.env.cr.execute(
+            SQL(
+                """SELECT min(scheduled_at) FROM automation_flow_task
+                   WHERE state = %(scheduled)s AND scheduled_at > %(now)s""",
+                scheduled=states.TASK_SCHEDULED,
+                now=fields.Datetime.now(),
+            )
+        )
+        next_due = self.env.cr.fetchone()[0]
+        if next_due and next_due < cron.nextcall:
             cron._trigger(at=next_due)
 
     # ------------------------------------------------------------------

@@ -12,3 +12,4 @@ from . import test_ui_backend
 from . import test_ui_tour
 from . import test_statistics
 from . import test_reasons
+from . import test_sweeps
