@@ -552,6 +552,12 @@ class AutomationFlow(models.Model):
                     body=_("Enrollment failed, fix the flow: %s", error),
                     message_type="notification",
                 )
+                if commit:
+                    # The failure of a flow further in this run rolls back to
+                    # the last commit: the notice must not go with it. (Not
+                    # committing, ``isolated`` undoes a failure to its own
+                    # savepoint, which the notice is not part of.)
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         if flows:
             self._trigger_cron("automation_flow.cron_process_due_tasks")
 

@@ -1,11 +1,14 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
 import psycopg2
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models import automation_flow
 from .common import AutomationFlowCase
 
 
@@ -252,6 +255,59 @@ class TestEnrollment(AutomationFlowCase):
         self.assertEqual(len(healthy.enrollment_ids), len(self.partners))
         self.assertFalse(broken.enrollment_ids)
         self.assertIn("Enrollment failed", broken.message_ids[0].body)
+
+    def broken_periodic_flow(self, name):
+        flow = self.create_flow(name=name)
+        self.add_step(flow)
+        self.start(flow, periodic=True)
+        # A domain that became invalid after the flow started (a field was
+        # removed, say), written in SQL as no form would accept it.
+        self.env.cr.execute(
+            "UPDATE automation_flow SET domain = %s WHERE id = %s",
+            ["[('no_such_field', '=', 1)]", flow.id],
+        )
+        flow.invalidate_recordset(["domain"])
+        return flow
+
+    def assertFailureNotice(self, flow):
+        self.assertIn(
+            "Enrollment failed",
+            "".join(flow.message_ids.mapped("body")),
+            f"the notice on {flow.name}",
+        )
+
+    def test_two_broken_flows_in_one_run_both_get_their_notice(self):
+        flows = self.broken_periodic_flow("Broken 1") | self.broken_periodic_flow(
+            "Broken 2"
+        )
+        with mute_logger("odoo.addons.automation_flow.models.automation_flow"):
+            self.env["automation.flow"]._cron_enroll_periodic()
+        for flow in flows:
+            self.assertFailureNotice(flow)
+
+    def test_two_broken_flows_in_one_committing_run_both_get_their_notice(self):
+        """The cron commits as it goes and undoes a failure back to its last
+        commit, which undid the notice of the flow that failed before.
+
+        Tests may not commit: in the registry's test mode, a new cursor is a
+        ``TestCursor`` whose commit and rollback release and roll back a
+        savepoint, so the cron's own commit path runs as in production.
+        """
+        flows = self.broken_periodic_flow("Broken 1") | self.broken_periodic_flow(
+            "Broken 2"
+        )
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        with (
+            self.registry.cursor() as cr,
+            patch.object(automation_flow, "is_testing", return_value=False),
+            mute_logger("odoo.addons.automation_flow.models.automation_flow"),
+        ):
+            self.env(cr=cr)["automation.flow"]._cron_enroll_periodic()
+        self.env.invalidate_all()
+        for flow in flows:
+            self.assertFailureNotice(flow)
 
     def test_enrollment_in_several_batches(self):
         self.env["ir.config_parameter"].set_param(
