@@ -18,10 +18,18 @@ class AutomationFlowController(http.Controller):
 
     Both URLs carry the task and its signature (``task._tracking_token``): a
     wrong one records nothing, yet the visitor still gets the image or the
-    page, so that forging tokens teaches nothing.
+    page, so that forging tokens teaches nothing. Requests of bots record
+    nothing either. Recording never fails the request
+    (``task._record_event``).
     """
 
-    def _signed_task(self, task_id, token):
+    def _tracked_task(self, task_id, token):
+        """The task whose email a person opened or clicked; nothing for a
+        wrong signature or a bot."""
+        # Link scanners and crawlers are not the recipient: Odoo's own
+        # short-link route skips them with the same test.
+        if request.env["ir.http"].is_a_bot():
+            return request.env["automation.flow.task"]
         # The public visitor has no access to tasks; the signature proves the
         # request comes from the task's own email.
         return (
@@ -39,7 +47,7 @@ class AutomationFlowController(http.Controller):
         save_session=False,
     )
     def track_open(self, task_id, token, **kwargs):
-        self._signed_task(task_id, token)._on_event("opened")
+        self._tracked_task(task_id, token)._record_event("opened")
         return Response(
             BLANK_GIF,
             mimetype="image/gif",
@@ -55,7 +63,7 @@ class AutomationFlowController(http.Controller):
         save_session=False,
     )
     def track_click(self, code, task_id, token, **kwargs):
-        task = self._signed_task(task_id, token).exists()
+        task = self._tracked_task(task_id, token).exists()
         if task:
             # Clicks are public by nature (link_tracker's own route records
             # them for anyone); this one names the task.
@@ -70,7 +78,7 @@ class AutomationFlowController(http.Controller):
                 )
             )
             if click:
-                task._on_event("clicked")
+                task._record_event("clicked")
         url = request.env["link.tracker"].get_url_from_code(code)
         if not url:
             raise NotFound()

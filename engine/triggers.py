@@ -37,8 +37,18 @@ When a parent task gets an event, its pending children move:
 ['activity_cancelled', 'activity_not_done']
 >>> "after_step" in cancelled_by("failed")  # the step did not happen
 True
+>>> sorted(disproved_by("opened"))  # only if it happens before they are due
+['email_not_opened']
+>>> disproved_by("bounced")
+set()
+
+The children of an email count from the moment it left: the send moves the
+due time of the "not …" ones and the expiry of the waiting ones, so that an
+"opened within 2 days" and a "not opened within 2 days" share their deadline.
+
 >>> sorted(rescheduled_by("sent"))
-['email_not_clicked', 'email_not_opened', 'email_not_replied']
+['email_bounced', 'email_clicked', 'email_not_clicked', 'email_not_opened', \
+'email_not_replied', 'email_opened', 'email_replied']
 >>> rescheduled_by("opened")
 set()
 """
@@ -92,8 +102,9 @@ EVENT_STEP_TYPES = dict(
     failed="email",
 )
 
-# "Not opened" counts from the moment the email left, not from when it was
-# queued: the send moves the due time of these negative children.
+# The children of an email count from the moment it left, not from when it
+# was queued: the send moves the due time of the "not …" children and the
+# expiry of the waiting ones.
 RESCHEDULING_EVENTS = ("sent",)
 
 
@@ -129,7 +140,8 @@ def woken_by(event):
 
 
 def cancelled_by(event):
-    """Triggers of the pending children that ``event`` cancels."""
+    """Triggers of the pending children that ``event`` cancels (those of
+    ``disproved_by`` only when it happens before they are due)."""
     closed_kinds = CLOSING_EVENTS.get(event, ())
     return {
         t.key
@@ -142,12 +154,24 @@ def cancelled_by(event):
     }
 
 
+def disproved_by(event):
+    """Triggers of the "not …" children that ``event`` proves wrong.
+
+    A "not opened within 2 days" child due at D holds once D is reached: an
+    open at D or later no longer cancels it, even when the scheduler has not
+    run it yet, so that the branch taken never depends on the scheduler's
+    latency.
+    """
+    return {t.key for t in TRIGGERS.values() if t.kind == NEGATIVE and t.event == event}
+
+
 def rescheduled_by(event):
-    """Triggers of the scheduled children whose delay counts from ``event``."""
+    """Triggers of the pending children whose time counts from ``event``: the
+    due time of the "not …" ones, the expiry of the waiting ones."""
     if event not in RESCHEDULING_EVENTS:
         return set()
     return {
         t.key
         for t in TRIGGERS.values()
-        if t.kind == NEGATIVE and t.parent_type == EVENT_STEP_TYPES[event]
+        if t.kind in (EVENT, NEGATIVE) and t.parent_type == EVENT_STEP_TYPES[event]
     }

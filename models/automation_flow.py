@@ -358,10 +358,30 @@ class AutomationFlow(models.Model):
             self._trigger_cron("automation_flow.cron_enroll_periodic")
         return True
 
-    def _trigger_cron(self, xmlid):
+    def _trigger_cron(self, xmlid, at=None):
         # Waking the engine's own cron is not a right flow users need to hold:
         # crons are readable by administrators only.
-        self.env.ref(xmlid).sudo()._trigger()
+        self.env.ref(xmlid).sudo()._trigger(at=at)
+
+    def _wake_scheduler(self, enrollments):
+        """Have the scheduler come when the first task of these new
+        ``enrollments`` falls due: records enrolled by an event (an
+        automation rule) do not wait for the scheduler's next round, as
+        those of Run now do not."""
+        if not enrollments:
+            return
+        self.env["automation.flow.task"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT min(scheduled_at) FROM automation_flow_task
+                   WHERE enrollment_id = ANY(%s) AND state = %s""",
+                enrollments.ids,
+                states.TASK_SCHEDULED,
+            )
+        )
+        due = self.env.cr.fetchone()[0]
+        if due:
+            self._trigger_cron("automation_flow.cron_process_due_tasks", at=due)
 
     def action_run(self):
         """Enroll now what matches, then let the scheduler run the due tasks."""

@@ -72,9 +72,13 @@ class AutomationFlowStep(models.Model):
         default="start",
         help="When the step becomes due, relative to its parent step.",
     )
+    # Numbers are NOT NULL with a default: a step created without them (RPC,
+    # import, data file, code) must still compute its due times in SQL.
     delay = fields.Integer(
+        required=True,
+        default=0,
         help="How long after the trigger (or before/after the date below) the "
-        "step runs."
+        "step runs.",
     )
     delay_unit = fields.Selection(DELAY_UNITS, default="hours", required=True)
     date_field_id = fields.Many2one(
@@ -90,8 +94,10 @@ class AutomationFlowStep(models.Model):
         [("before", "Before"), ("after", "After")], default="after", required=True
     )
     expiry = fields.Integer(
+        required=True,
+        default=0,
         help="A step waiting for an event that does not happen within this "
-        "time is expired. 0 waits forever."
+        "time is expired. 0 waits forever.",
     )
     expiry_unit = fields.Selection(DELAY_UNITS, default="days", required=True)
     domain = fields.Char(
@@ -100,6 +106,7 @@ class AutomationFlowStep(models.Model):
         "that do not match skip this step and the steps after it.",
     )
     max_attempts = fields.Integer(
+        required=True,
         default=5,
         help="How many times a task of this step is tried when it asks to be "
         "retried later (a remote service is down…) before it ends in error.",

@@ -42,7 +42,10 @@ class AutomationFlowStep(models.Model):
     activity_summary = fields.Char("Summary", translate=True)
     activity_note = fields.Html("Note", translate=True)
     activity_deadline_days = fields.Integer(
-        "Deadline (days)", help="Days between the step and the activity's deadline."
+        "Deadline (days)",
+        required=True,
+        default=0,
+        help="Days between the step and the activity's deadline.",
     )
     activity_user_type = fields.Selection(
         [("fixed", "A user"), ("field", "A user of the record")],

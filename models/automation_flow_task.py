@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.http import request
 from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
@@ -92,6 +93,9 @@ ENDED_FIELDS = [
     "write_uid",
 ]
 TRACKING_TOKEN_SCOPE = "automation_flow-task"
+# Tokens signed before they were bound to the database (no database uuid in
+# the signature) are accepted for the emails sent within this many days.
+LEGACY_TOKEN_DAYS = 30
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_TIME_BUDGET = 240
 INSERTED_COLUMNS = {
@@ -401,6 +405,38 @@ class AutomationFlowTask(models.Model):
             if not next_run or due < next_run:
                 self._scheduler_cron()._trigger(at=due)
 
+    def _record_event(self, event):
+        """``_on_event`` for the hooks of what people do (an open, a click, a
+        reply, a bounce, an activity done or cancelled): a failure is undone
+        and logged, never raised, so that the image is served, the reply
+        routed and the activity done whatever happens to the flow.
+
+        A conflict with a concurrent transaction is raised inside an HTTP
+        request or an RPC call: Odoo replays it with a fresh snapshot, which
+        records the event. Elsewhere (the mail fetcher) nothing replays it:
+        the event is lost, not the person's action.
+        """
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._on_event(event)
+        except RETRYABLE_ERRORS:
+            if request:
+                raise
+            _logger.warning(
+                "Event %s of tasks %s lost to a concurrent update.", event, self.ids
+            )
+        except Exception:  # noqa: BLE001
+            # A warning, not an error: the person's action succeeded, the
+            # flow's reaction to it did not.
+            _logger.warning(
+                "Could not record the event %s of tasks %s.",
+                event,
+                self.ids,
+                exc_info=True,
+            )
+
     def _stamp_event(self, event, at):
         """Stamp the first time of ``event`` on these tasks; return the ids of
         the tasks it happened to for the first time."""
@@ -428,33 +464,55 @@ class AutomationFlowTask(models.Model):
         statement driven by the trigger catalogue; return, for each child it
         schedules, its due time and when the scheduler runs next.
 
+        The siblings of one email share their origin and their deadline: the
+        send moves the due time of the "not …" children and the expiry of the
+        waiting ones to the send time (``rescheduled_by``). An event at the
+        deadline or later is late for the waiting child (expired) and no
+        longer disproves the "not …" one (``disproved_by``): of an "opened
+        within 2 days" and a "not opened within 2 days", exactly one runs,
+        whenever the open comes and whenever the scheduler runs.
+
         Children of a step counting from a date of the record are woken at
         ``at``: the scheduler then reschedules them to that date, as it does
         for every such step. Children of ended flows or enrollments stay.
         """
-        cancelled = list(triggers.cancelled_by(event))
+        cancelled = triggers.cancelled_by(event)
+        disproved = triggers.disproved_by(event)
         woken = list(triggers.woken_by(event))
         rescheduled = list(triggers.rescheduled_by(event))
         if not (cancelled or woken or rescheduled):
             return []
-        is_cancelled = SQL("step.trigger = ANY(%s)", cancelled)
-        is_late = SQL(
-            "(child.state = %s AND child.expires_at <= %s)", states.TASK_WAITING, at
+        is_cancelled = SQL(
+            """(step.trigger = ANY(%s)
+                OR (step.trigger = ANY(%s) AND child.scheduled_at > %s))""",
+            list(cancelled - disproved),
+            list(disproved),
+            at,
         )
-        # '1 minutes', '1 months'…: PostgreSQL adds months on the calendar,
-        # as engine/schedule.py does.
-        delay = SQL("step.delay * CAST('1 ' || step.delay_unit AS interval)")
+        is_woken = SQL(
+            "(child.state = %s AND step.trigger = ANY(%s))", states.TASK_WAITING, woken
+        )
+        is_late = SQL("(%s AND child.expires_at <= %s)", is_woken, at)
         self.env.cr.execute(
             SQL(
                 """UPDATE automation_flow_task child
                    SET state = CASE WHEN %(is_cancelled)s THEN %(cancelled_state)s
                                     WHEN %(is_late)s THEN %(expired_state)s
-                                    ELSE %(scheduled_state)s END,
+                                    WHEN %(is_woken)s THEN %(scheduled_state)s
+                                    ELSE child.state END,
                        scheduled_at = CASE
                            WHEN %(is_cancelled)s OR %(is_late)s THEN child.scheduled_at
-                           WHEN step.date_field_id IS NULL THEN %(at)s + %(delay)s
-                           WHEN child.state = %(waiting_state)s THEN %(at)s
+                           WHEN %(is_woken)s AND step.date_field_id IS NOT NULL
+                           THEN %(at)s
+                           WHEN step.date_field_id IS NULL
+                                AND (%(is_woken)s OR child.state = %(scheduled_state)s)
+                           THEN %(at)s + %(delay)s
                            ELSE child.scheduled_at END,
+                       expires_at = CASE
+                           WHEN %(is_cancelled)s OR %(is_woken)s
+                                OR child.state != %(waiting_state)s
+                           THEN child.expires_at
+                           WHEN step.expiry > 0 THEN %(at)s + %(expiry)s END,
                        done_at = CASE WHEN %(is_cancelled)s OR %(is_late)s
                                       THEN %(now)s END,
                        reason_code = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
@@ -470,11 +528,8 @@ class AutomationFlowTask(models.Model):
                      AND enrollment.state = %(running)s
                      AND flow.id = child.flow_id
                      AND (flow.state IN %(flow_running)s OR child.is_test)
-                     AND (%(is_cancelled)s
-                          OR (child.state = %(waiting_state)s
-                              AND step.trigger = ANY(%(woken)s))
-                          OR (child.state = %(scheduled_state)s
-                              AND step.trigger = ANY(%(rescheduled)s)))
+                     AND (%(is_cancelled)s OR %(is_woken)s
+                          OR step.trigger = ANY(%(rescheduled)s))
                    RETURNING child.state, child.scheduled_at, (
                        SELECT least(cron.nextcall, min(cron_trigger.call_at))
                        FROM ir_cron cron
@@ -483,8 +538,10 @@ class AutomationFlowTask(models.Model):
                        WHERE cron.id = %(cron)s
                        GROUP BY cron.nextcall)""",
                 is_cancelled=is_cancelled,
+                is_woken=is_woken,
                 is_late=is_late,
-                delay=delay,
+                delay=self._interval_sql("step.delay", "step.delay_unit"),
+                expiry=self._interval_sql("step.expiry", "step.expiry_unit"),
                 cancelled_state=states.TASK_CANCELLED,
                 expired_state=states.TASK_EXPIRED,
                 scheduled_state=states.TASK_SCHEDULED,
@@ -497,7 +554,6 @@ class AutomationFlowTask(models.Model):
                 pending=states.TASK_PENDING,
                 running=states.ENROLLMENT_RUNNING,
                 flow_running=states.FLOW_RUNNING,
-                woken=woken,
                 rescheduled=rescheduled,
                 cron=self._scheduler_cron().id,
             )
@@ -507,6 +563,20 @@ class AutomationFlowTask(models.Model):
             for state, due, next_run in self.env.cr.fetchall()
             if state == states.TASK_SCHEDULED
         ]
+
+    @api.model
+    def _interval_sql(self, amount, unit):
+        """SQL of ``amount`` ``unit`` (two columns of the step) as an interval.
+
+        '1 minutes', '1 months'…: PostgreSQL adds months on the calendar, as
+        engine/schedule.py does. The columns are NOT NULL; the COALESCE keeps
+        a row written around the ORM from making the event fail.
+        """
+        return SQL(
+            "COALESCE(%s, 0) * CAST('1 ' || COALESCE(%s, 'hours') AS interval)",
+            SQL(amount),
+            SQL(unit),
+        )
 
     def _scheduler_cron(self):
         """The cron that runs due tasks (no query: the xmlid is cached).
@@ -521,20 +591,49 @@ class AutomationFlowTask(models.Model):
 
     @api.model
     def _tracking_token(self, task_id):
-        """The signature that proves a request comes from the task's email."""
-        # The database secret the signature is made with is readable by the
-        # superuser only.
+        """The signature that proves a request comes from the task's email.
+
+        It is bound to the database (its secret and its uuid): a copy of the
+        database, which gets a new uuid, refuses the tokens of the original.
+        Tokens do not expire otherwise.
+        """
+        # The database secret and uuid the signature is made with are
+        # readable by the superuser only.
+        env = self.env(su=True)
+        database = env["ir.config_parameter"].get_param("database.uuid")
+        return tools.hmac(env, TRACKING_TOKEN_SCOPE, (database, task_id))
+
+    @api.model
+    def _legacy_tracking_token(self, task_id):
+        """The signature of the emails sent before tokens named the database."""
+        # The database secret is readable by the superuser only.
         return tools.hmac(self.env(su=True), TRACKING_TOKEN_SCOPE, task_id)
 
     @api.model
     def _from_tracking_token(self, task_id, token):
         """The task ``task_id`` if ``token`` is its signature, else nothing.
 
-        The task may have been deleted since: events on it change nothing.
+        A legacy signature (``_legacy_tracking_token``) is accepted for the
+        emails sent (or queued, when their sending is not known) less than
+        ``LEGACY_TOKEN_DAYS`` days ago. The task may have been deleted since:
+        events on it change nothing.
         """
-        if not tools.consteq(str(token or ""), self._tracking_token(task_id)):
-            return self.browse()
-        return self.browse(task_id)
+        token = str(token or "")
+        if tools.consteq(token, self._tracking_token(task_id)):
+            return self.browse(task_id)
+        if tools.consteq(token, self._legacy_tracking_token(task_id)):
+            since = fields.Datetime.now() - timedelta(days=LEGACY_TOKEN_DAYS)
+            return self.search(
+                [
+                    ("id", "=", task_id),
+                    "|",
+                    ("sent_at", ">=", since),
+                    "&",
+                    ("sent_at", "=", False),
+                    ("done_at", ">=", since),
+                ]
+            )
+        return self.browse()
 
     # ------------------------------------------------------------------
     # Statistics
@@ -854,6 +953,13 @@ class AutomationFlowTask(models.Model):
         """Schedule failed tasks again, now."""
         if self.filtered(lambda task: task.state != states.TASK_ERROR):
             raise UserError(_("Only tasks in error can be retried."))
+        # An email that could not be sent had its next steps cancelled; they
+        # never ran, and the retried email creates them again when it is
+        # queued: replace them rather than count every contact twice. Users
+        # may not delete tasks; the Retry button may delete these.
+        self.child_ids.filtered(
+            lambda child: child.state == states.TASK_CANCELLED
+        ).sudo().unlink()
         self._set_scheduled(fields.Datetime.now())
         self.flow_id._trigger_cron("automation_flow.cron_process_due_tasks")
         return True

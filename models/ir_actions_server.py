@@ -55,5 +55,6 @@ class IrActionsServer(models.Model):
         records = eval_context.get("records") or eval_context.get("record")
         if records:
             # The flow's domain decides who enters; the action only says when.
-            self.automation_flow_id.sudo()._enroll(records.ids)
+            flow = self.automation_flow_id.sudo()
+            flow._wake_scheduler(flow._enroll(records.ids))
         return False

@@ -12,12 +12,12 @@ class MailActivity(models.Model):
         Recorded before Odoo deletes the activity (unless its type keeps done
         activities), which would otherwise look like a cancellation.
         """
-        self._automation_flow_tasks()._on_event("activity_done")
+        self._automation_flow_tasks()._record_event("activity_done")
         return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
 
     def unlink(self):
         """Deleting an activity that was not done cancels it."""
-        self._automation_flow_tasks()._on_event("activity_cancelled")
+        self._automation_flow_tasks()._record_event("activity_cancelled")
         return super().unlink()
 
     def _automation_flow_tasks(self):

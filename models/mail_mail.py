@@ -54,5 +54,8 @@ class MailMail(models.Model):
                             )
                         )
                         failed._on_event("failed")
-        except Exception:
-            _logger.exception("Could not record the delivery of mails %s", self.ids)
+        except Exception:  # noqa: BLE001
+            # A warning, not an error: the mails' own state is right.
+            _logger.warning(
+                "Could not record the delivery of mails %s.", self.ids, exc_info=True
+            )

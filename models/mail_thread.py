@@ -20,7 +20,7 @@ class MailThread(models.AbstractModel):
             headers = (message_dict.get("references"), message_dict.get("in_reply_to"))
             references = mail_header_msgid_re.findall(" ".join(filter(None, headers)))
             if references:
-                self._automation_flow_tasks(references[-MAX_REFERENCES:])._on_event(
+                self._automation_flow_tasks(references[-MAX_REFERENCES:])._record_event(
                     "replied"
                 )
         return super()._message_route_process(message, message_dict, routes)
@@ -31,7 +31,7 @@ class MailThread(models.AbstractModel):
         result = super()._routing_handle_bounce(email_message, message_dict)
         bounced_msg_ids = message_dict.get("bounced_msg_ids")
         if bounced_msg_ids:
-            self._automation_flow_tasks(bounced_msg_ids)._on_event("bounced")
+            self._automation_flow_tasks(bounced_msg_ids)._record_event("bounced")
         return result
 
     @api.model

@@ -13,3 +13,7 @@ from . import test_ui_tour
 from . import test_statistics
 from . import test_reasons
 from . import test_sweeps
+from . import test_tracking_trust
+from . import test_event_robustness
+from . import test_event_timing
+from . import test_event_enrollment

@@ -134,6 +134,18 @@ class AutomationFlowEventCase:
     (``HttpCase.url_open``) and the mail gateway (``message_process``).
     """
 
+    # The children of the email step, each running the "Follow up" action:
+    # trigger → their values besides the required ones.
+    email_children = {
+        trigger: {
+            "delay": delay,
+            "delay_unit": "hours",
+            "expiry": 2,
+            "expiry_unit": "days",
+        }
+        for trigger, delay in EMAIL_CHILDREN.items()
+    }
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -193,13 +205,10 @@ class AutomationFlowEventCase:
                     "step_type": "action",
                     "server_action_id": cls.action.id,
                     "trigger": trigger,
-                    "delay": delay,
-                    "delay_unit": "hours",
-                    "expiry": 2,
-                    "expiry_unit": "days",
+                    **values,
                 }
             )
-            for trigger, delay in EMAIL_CHILDREN.items()
+            for trigger, values in cls.email_children.items()
         }
         cls.flow.action_start()
 
@@ -233,6 +242,16 @@ class AutomationFlowEventCase:
     # ------------------------------------------------------------------
     # Reading the email
     # ------------------------------------------------------------------
+
+    def open_path(self, path, at=NOW + HOUR, user_agent=None):
+        """GET ``path`` on this server at ``at``, as a mail client or a
+        browser (``HttpCase`` only); ``user_agent`` replaces requests' own."""
+        headers = {"User-Agent": user_agent} if user_agent else None
+        with freeze_time(at):
+            response = self.url_open(path, headers=headers, allow_redirects=False)
+        # The request wrote through the test cursor: read it afresh.
+        self.env.invalidate_all()
+        return response
 
     def tracking_paths(self, task):
         """The pixel and the tracked links of ``task``'s queued email, as

@@ -114,3 +114,42 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
         self.assertEqual(
             len(bob.child_ids.filtered(lambda c: c.state != "cancelled")), 8
         )
+
+    def test_retry_replaces_the_cancelled_steps(self):
+        """Retrying a refused email leaves each contact one set of next
+        steps: those its failure cancelled never ran and are replaced, in the
+        steps' counters as in the contact's journey."""
+        tasks = self.queue_emails()
+        with mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.send_emails(tasks)
+        bob = tasks[1]
+        self.assertEqual(bob.email_state, "failed")
+        self.assertEqual(len(bob.child_ids), len(self.children))
+        with freeze_time(NOW):
+            bob.action_retry()
+        self.assertFalse(bob.child_ids, "the cancelled steps are gone at once")
+        self.run_scheduler(NOW)
+        self.assertEqual((bob.state, bob.email_state), ("done", "queued"))
+
+        Task = self.env["automation.flow.task"]
+        steps = {step["id"]: step for step in self.flow.get_step_tree()["steps"]}
+        for child_step in self.children.values():
+            child_tasks = Task.search([("step_id", "=", child_step.id)])
+            self.assertEqual(
+                sorted(child_tasks.mapped("res_id")),
+                sorted(self.partners.ids),
+                f"one task of {child_step.name} per contact",
+            )
+            self.assertNotIn("cancelled", child_tasks.mapped("state"))
+            counters = steps[child_step.id]["counters"]
+            self.assertEqual(sum(c["count"] for c in counters), 2, counters)
+            self.assertNotIn("cancelled", [c["state"] for c in counters])
+        (journey,) = self.env["automation.flow.enrollment"].get_journeys(
+            "res.partner", self.partners[1].id
+        )
+        self.assertEqual(
+            [(task["step"], task["state"]) for task in journey["tasks"]],
+            [("Offer", "done")],
+            "the journey shows the email once, no cancelled step under it",
+        )
+        self.assertEqual(len(journey["next"]), len(self.children))

@@ -1,6 +1,6 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo.tests import HttpCase, freeze_time, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import HOUR, NOW, OFFER_URL, AutomationFlowEventCase
 
@@ -16,13 +16,6 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         self.pixel, self.links = self.tracking_paths(self.task)
         self.other_links = self.tracking_paths(self.tasks[1])[1]
         self.send_emails(self.tasks)
-
-    def open_path(self, path, at=NOW + HOUR):
-        with freeze_time(at):
-            response = self.url_open(path, allow_redirects=False)
-        # The request wrote through the test cursor: read it afresh.
-        self.env.invalidate_all()
-        return response
 
     def test_sent_email_carries_pixel_and_tracked_links(self):
         task = self.task
