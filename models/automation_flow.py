@@ -8,7 +8,7 @@ from datetime import timedelta
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
@@ -70,10 +70,20 @@ class AutomationFlow(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company",
+        required=True,
         default=lambda self: self.env.company,
         index=True,
-        help="Only records of this company (or of no company) are enrolled. "
-        "Leave empty to enroll records of every company.",
+        help="Only records of this company (or of no company) are enrolled.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        required=True,
+        copy=False,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False), ('company_ids', 'in', [company_id])]",
+        help="Records are enrolled with this user's access rights, in the "
+        "flow's company only: the flow reaches no record they cannot read.",
     )
     tag_ids = fields.Many2many("automation.flow.tag")
     model_id = fields.Many2one(
@@ -95,7 +105,7 @@ class AutomationFlow(models.Model):
     filter_id = fields.Many2one(
         "automation.flow.filter",
         string="Saved filter",
-        domain="[('model_id', '=', model_id)]",
+        domain="[('model_id', '=', model_id), ('company_id', '=', company_id)]",
         help="A named domain shared between flows, combined with the domain above.",
     )
     unique_field_id = fields.Many2one(
@@ -264,6 +274,59 @@ class AutomationFlow(models.Model):
                     )
                 )
 
+    @api.constrains("company_id", "filter_id")
+    def _check_filter_company(self):
+        for flow in self:
+            if flow.filter_id and flow.filter_id.company_id != flow.company_id:
+                raise ValidationError(
+                    _(
+                        "The saved filter %(filter)s belongs to the company "
+                        "%(filter_company)s, not to %(company)s like the flow "
+                        "%(flow)s. Choose a filter of %(company)s.",
+                        filter=flow.filter_id.name,
+                        filter_company=flow.filter_id.company_id.name,
+                        company=flow.company_id.name,
+                        flow=flow.name,
+                    )
+                )
+
+    @api.constrains("company_id", "user_id")
+    def _check_responsible(self):
+        # A flow without company is refused as such (required field).
+        for flow in self.filtered("company_id"):
+            # Any user's companies, whoever edits the flow.
+            responsible = flow.user_id.sudo()
+            if responsible.share or flow.company_id not in responsible.company_ids:
+                raise ValidationError(
+                    _(
+                        "The responsible of the flow %(flow)s must be an internal "
+                        "user of its company %(company)s: %(user)s is not. Choose "
+                        "a user of %(company)s.",
+                        flow=flow.name,
+                        company=flow.company_id.name,
+                        user=responsible.name,
+                    )
+                )
+
+    def _check_responsible_choice(self, vals):
+        """Only administrators name someone else than themselves responsible:
+        the flow enrolls with the responsible's rights, and a manager must not
+        borrow wider ones than their own."""
+        user_id = vals.get("user_id")
+        if (
+            user_id
+            and user_id != self.env.uid
+            and not self.env.su
+            and not self.env.user.has_group("base.group_system")
+        ):
+            raise UserError(
+                _(
+                    "You can only make yourself the responsible of a flow: its "
+                    "records are enrolled with the responsible's access rights. "
+                    "Ask an administrator to choose another user."
+                )
+            )
+
     @api.constrains("model_id", "unique_field_id")
     def _check_unique_field(self):
         for flow in self.filtered("unique_field_id"):
@@ -276,7 +339,14 @@ class AutomationFlow(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_responsible_choice(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_responsible_choice(vals)
         if "model_id" in vals and self.enrollment_ids:
             raise UserError(
                 _(
@@ -284,7 +354,20 @@ class AutomationFlow(models.Model):
                     "changed any more. Duplicate the flow instead."
                 )
             )
-        return super().write(vals)
+        if "company_id" in vals and self.enrollment_ids:
+            # Enrollments and tasks carry the company of their flow.
+            raise UserError(
+                _(
+                    "Records already went through this flow: its company cannot "
+                    "be changed any more. Duplicate the flow instead."
+                )
+            )
+        result = super().write(vals)
+        if "company_id" in vals:
+            # Record rules checked the flows where they were: check where
+            # they go, so that nobody moves a flow into another's company.
+            self.check_access("write")
+        return result
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
@@ -311,7 +394,9 @@ class AutomationFlow(models.Model):
             if self.filter_id:
                 domains.append(safe_eval(self.filter_id.domain or "[]"))
             Model = self.env[self.model]
-            if self.company_id and "company_id" in Model._fields:
+            # Besides the record rules of the responsible (see
+            # ``_responsible_model``), which do not bind the superuser.
+            if "company_id" in Model._fields:
                 domains.append([("company_id", "in", [False, self.company_id.id])])
             domain = expression.AND(domains)
             # Validates field names and operators against the model.
@@ -327,6 +412,33 @@ class AutomationFlow(models.Model):
                 )
             ) from error
         return domain
+
+    def _responsible_model(self):
+        """The flow's model as the flow's responsible, in the flow's company
+        alone.
+
+        Enrollment and the scheduler's domain checks search with it: the
+        record rules of that user (multi-company, and any other) bound what
+        the flow reaches, whoever pressed Run or runs the scheduler.
+        """
+        self.ensure_one()
+        # Any user's companies, whoever runs the flow.
+        if self.company_id not in self.user_id.sudo().company_ids:
+            raise UserError(
+                _(
+                    "The responsible %(user)s of the flow %(flow)s no longer "
+                    "belongs to its company %(company)s. Choose another "
+                    "responsible.",
+                    user=self.user_id.sudo().name,
+                    flow=self.name,
+                    company=self.company_id.name,
+                )
+            )
+        return (
+            self.env[self.model]
+            .with_user(self.user_id)
+            .with_context(allowed_company_ids=self.company_id.ids)
+        )
 
     # ------------------------------------------------------------------
     # State buttons
@@ -400,6 +512,8 @@ class AutomationFlow(models.Model):
         statement for the enrollments and one for the tasks.
         """
         self.write({"state": states.FLOW_DONE})
+        # The engine's statements (nobody writes tasks and enrollments): the
+        # write above checked that the user may configure these flows.
         reason = Reason("flow_done")
         self.env["automation.flow.enrollment"]._cancel_running(self.ids, reason)
         self.env["automation.flow.task"]._cancel_pending("flow_id", self.ids, reason)
@@ -515,10 +629,20 @@ class AutomationFlow(models.Model):
         }
 
     def action_create_automation_rule(self):
-        """Shortcut: an automation rule that pushes records into this flow."""
+        """Shortcut: an automation rule that pushes records into this flow.
+
+        The rule is created inactive: it enrolls nothing until the manager has
+        checked its trigger and activated it.
+        """
         self.ensure_one()
+        if not self.env.user.has_group("automation_flow.group_automation_flow_manager"):
+            raise AccessError(
+                _("Only automation managers can create automation rules for flows.")
+            )
+        self.check_access("write")
         # Automation rules are administrators' objects; a flow manager may
-        # create this one because it can only enroll records in this flow.
+        # create this one because it can only enroll records in this flow,
+        # and it does nothing until activated.
         rule = (
             self.env["base.automation"]
             .sudo()
@@ -527,6 +651,7 @@ class AutomationFlow(models.Model):
                     "name": _("Enroll in %s", self.name),
                     "model_id": self.model_id.id,
                     "trigger": "on_create_or_write",
+                    "active": False,
                 }
             )
         )
@@ -638,9 +763,9 @@ class AutomationFlow(models.Model):
         enrolling N records cost N² / batch size.
         """
         self.ensure_one()
-        Model = self.env[self.model].sudo()  # the flow decides who enters,
-        # not the record rules of the user who pressed Run; the company
-        # restriction is part of the domain.
+        # The flow decides who enters, within what its responsible may read:
+        # not the record rules of the user who pressed Run.
+        Model = self._responsible_model()
         domain = self._get_records_domain()
         if res_ids is not None:
             domain = expression.AND([domain, [("id", "in", list(res_ids))]])
@@ -704,7 +829,7 @@ class AutomationFlow(models.Model):
                    ON CONFLICT DO NOTHING
                    RETURNING id, res_id""",
                 flow=self.id,
-                company=self.company_id.id or None,
+                company=self.company_id.id,
                 model=self.model,
                 state=states.ENROLLMENT_RUNNING,
                 is_test=is_test,

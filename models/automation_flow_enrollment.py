@@ -1,6 +1,7 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..engine import states
@@ -85,6 +86,26 @@ class AutomationFlowEnrollment(models.Model):
             """CREATE INDEX IF NOT EXISTS automation_flow_enrollment_running_idx
                ON automation_flow_enrollment (id) WHERE state = 'running'"""
         )
+
+    @api.constrains("flow_id", "company_id", "model")
+    def _check_flow(self):
+        # The engine inserts enrollments with their flow's company and model;
+        # any other row would run the flow's steps for another company.
+        for enrollment in self:
+            flow = enrollment.flow_id
+            if (
+                enrollment.company_id != flow.company_id
+                or enrollment.model != flow.model
+            ):
+                raise ValidationError(
+                    _(
+                        "An enrollment in the flow %(flow)s must be of its company "
+                        "%(company)s and of its model %(model)s.",
+                        flow=flow.name,
+                        company=flow.company_id.name,
+                        model=flow.model_id.name,
+                    )
+                )
 
     @api.depends("model", "res_id")
     def _compute_record_name(self):

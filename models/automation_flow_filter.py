@@ -14,7 +14,11 @@ class AutomationFlowFilter(models.Model):
 
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
+    # Required: a filter decides who enters the flows using it, so only the
+    # managers of its company may change it.
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     model_id = fields.Many2one(
         "ir.model",
         required=True,
@@ -24,6 +28,14 @@ class AutomationFlowFilter(models.Model):
     model = fields.Char(related="model_id.model", string="Model name")
     domain = fields.Char(default="[]", required=True)
     flow_ids = fields.One2many("automation.flow", "filter_id", string="Flows")
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "company_id" in vals:
+            # Record rules checked the filters where they were: check where
+            # they go, so that nobody moves a filter into another's company.
+            self.check_access("write")
+        return result
 
     @api.constrains("model_id", "domain")
     def _check_domain(self):

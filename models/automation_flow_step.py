@@ -304,6 +304,15 @@ class AutomationFlowStep(models.Model):
         elif not self.parent_id:
             self.trigger = "start"
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "flow_id" in vals:
+            # Record rules checked the steps where they were: check the flow
+            # they go to, so that nobody slips a step into another company's
+            # flow.
+            self.check_access("write")
+        return result
+
     # ------------------------------------------------------------------
     # Validation
     # ------------------------------------------------------------------

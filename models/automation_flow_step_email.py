@@ -50,8 +50,12 @@ class AutomationFlowStep(models.Model):
     mail_author_id = fields.Many2one(
         "res.partner",
         string="Author",
-        help="Sender of the emails; the template's sender when empty.",
+        domain="['|', ('id', '=', company_partner_id), ('user_ids', 'any', "
+        "[('share', '=', False), ('company_ids', 'in', [company_id])])]",
+        help="Sender of the emails, to whom replies go: the company or one of "
+        "its users. The template's sender when empty.",
     )
+    company_partner_id = fields.Many2one(related="company_id.partner_id")
     mail_server_id = fields.Many2one(
         "ir.mail_server",
         string="Outgoing mail server",
@@ -141,6 +145,34 @@ class AutomationFlowStep(models.Model):
                 )
             if step.mail_template_id.model_id != step.model_id:
                 step._raise_wrong_model(_("email template"), step.mail_template_id)
+
+    @api.constrains("mail_author_id", "flow_id")
+    def _check_mail_author(self):
+        """Emails go out in the name of the flow's company: as the company
+        itself or one of its users, never as any contact (a customer, a
+        user of another company)."""
+        for step in self.filtered("mail_author_id"):
+            company = step.company_id
+            # Whoever configures the step checks the author's users, which
+            # they may not be able to read.
+            author = step.mail_author_id.sudo()
+            if author == company.partner_id or author.user_ids.filtered(
+                lambda user, company=company: (
+                    not user.share and company in user.company_ids
+                )
+            ):
+                continue
+            raise ValidationError(
+                _(
+                    "The emails of the step %(step)s cannot be sent as "
+                    "%(author)s: choose the company %(company)s or one of its "
+                    "users as author, or leave the author empty to send as the "
+                    "template's sender.",
+                    step=step.name,
+                    author=author.display_name,
+                    company=company.name,
+                )
+            )
 
     def _execute_email(self, tasks):
         """Render the template for the whole batch and queue one mail per task.

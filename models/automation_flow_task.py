@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import SQL
 
@@ -277,6 +277,59 @@ class AutomationFlowTask(models.Model):
             )
         )
         self.invalidate_recordset(names)
+
+    # ------------------------------------------------------------------
+    # Belonging together
+    # ------------------------------------------------------------------
+
+    @api.constrains("flow_id", "step_id", "enrollment_id", "parent_id", "res_id")
+    def _check_belonging(self):
+        for reason in self._mismatches():
+            raise ValidationError(reason)
+
+    def _mismatches(self):
+        """The tasks whose step, enrollment, record, parent or company is not
+        their flow's, by reason: ``{reason: tasks}``.
+
+        The engine never makes such a task; run, it would make a step act for
+        a flow, a company or a record it is not for.
+        """
+        mismatches = defaultdict(lambda: self.browse())
+        for task in self:
+            flow = task.flow_id
+            enrollment = task.enrollment_id
+            if task.step_id.flow_id != flow:
+                reason = _(
+                    "The step %(step)s is not a step of the flow %(flow)s.",
+                    step=task.step_id.name,
+                    flow=flow.name,
+                )
+            elif enrollment.flow_id != flow or enrollment.res_id != task.res_id:
+                reason = _(
+                    "The enrollment of the task is not its record's enrollment in "
+                    "the flow %(flow)s.",
+                    flow=flow.name,
+                )
+            elif task.parent_id and task.parent_id.enrollment_id != enrollment:
+                reason = _("The parent task belongs to another enrollment.")
+            elif task.company_id != flow.company_id or task.model != flow.model:
+                reason = _(
+                    "The task's company or model is not the one of its flow %(flow)s.",
+                    flow=flow.name,
+                )
+            else:
+                continue
+            mismatches[reason] |= task
+        return mismatches
+
+    def _refuse_mismatched(self):
+        """End in error the tasks that do not belong with their flow; return
+        the others."""
+        refused = self.browse()
+        for reason, tasks in self._mismatches().items():
+            tasks._set_error(reason)
+            refused |= tasks
+        return self - refused
 
     # ------------------------------------------------------------------
     # State transitions: one write over the set, stamping the time
@@ -840,7 +893,7 @@ class AutomationFlowTask(models.Model):
         A step group that fails is replayed task by task, each in its own
         savepoint, so that only the guilty record ends in error.
         """
-        for step, tasks in self.grouped("step_id").items():
+        for step, tasks in self._refuse_mismatched().grouped("step_id").items():
             try:
                 with self.env.cr.savepoint():
                     tasks._execute_step_tasks(step)
@@ -920,9 +973,9 @@ class AutomationFlowTask(models.Model):
     def _check_domains(self, step):
         """Records that left the flow's domain exit it; records that do not match
         the step's domain skip the step. One search per domain for the batch."""
-        # The flow's configuration decides who takes part, not the record
-        # rules of the user running the scheduler.
-        Model = self.env[step.model].sudo()
+        # The flow decides who takes part, within what its responsible may
+        # read: not the record rules of the user running the scheduler.
+        Model = step.flow_id._responsible_model()
         res_ids = self.mapped("res_id")
         flow_domain = step.flow_id._get_records_domain()
         in_flow = set(Model.search([("id", "in", res_ids)] + flow_domain).ids)
@@ -951,16 +1004,35 @@ class AutomationFlowTask(models.Model):
 
     def action_retry(self):
         """Schedule failed tasks again, now."""
+        # Users who can read these tasks (automation users of their company)
+        # may retry them; the task must still be one the engine would run.
+        self.check_access("read")
         if self.filtered(lambda task: task.state != states.TASK_ERROR):
             raise UserError(_("Only tasks in error can be retried."))
+        for reason in self._mismatches():
+            raise UserError(_("This task cannot be retried: %(reason)s", reason=reason))
+        stopped = self.filtered(
+            lambda task: (
+                not task.is_test and task.flow_id.state not in states.FLOW_RUNNING
+            )
+        ).flow_id
+        if stopped:
+            raise UserError(
+                _(
+                    "The flow %s is not running: its tasks cannot be retried.",
+                    stopped[0].name,
+                )
+            )
+        # Tasks are the engine's rows, written by nobody else: the checks
+        # above are what the user may do with them.
+        tasks = self.sudo()
         # An email that could not be sent had its next steps cancelled; they
         # never ran, and the retried email creates them again when it is
-        # queued: replace them rather than count every contact twice. Users
-        # may not delete tasks; the Retry button may delete these.
-        self.child_ids.filtered(
+        # queued: replace them rather than count every contact twice.
+        tasks.child_ids.filtered(
             lambda child: child.state == states.TASK_CANCELLED
-        ).sudo().unlink()
-        self._set_scheduled(fields.Datetime.now())
+        ).unlink()
+        tasks._set_scheduled(fields.Datetime.now())
         self.flow_id._trigger_cron("automation_flow.cron_process_due_tasks")
         return True
 

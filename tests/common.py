@@ -9,6 +9,28 @@ from odoo.tests import TransactionCase, freeze_time, new_test_user
 
 NOW = datetime(2026, 3, 2, 9, 0)
 HOUR = timedelta(hours=1)
+AUTOMATION_USER = "automation_flow.group_automation_flow_user"
+AUTOMATION_MANAGER = "automation_flow.group_automation_flow_manager"
+
+
+def new_flow_user(env, login, group=AUTOMATION_USER, company=None):
+    """An internal user of ``company`` alone (the current one by default)
+    holding ``group`` and no Settings rights; the password is the login.
+
+    ``group`` may be ``None`` (an internal user without the module's groups)
+    or ``"base.group_portal"``.
+    """
+    company = company or env.company
+    groups = group if group == "base.group_portal" else "base.group_user"
+    if group and group != "base.group_portal":
+        groups += f",{group}"
+    return new_test_user(
+        env,
+        login=login,
+        groups=groups,
+        company_id=company.id,
+        company_ids=[(6, 0, company.ids)],
+    )
 
 
 class AutomationFlowCase(TransactionCase):
@@ -53,18 +75,28 @@ class AutomationFlowCase(TransactionCase):
         )
 
     @contextmanager
+    def assertRefused(self, exception, pattern):
+        """``assertRaises``, which undoes what the block did (unlike
+        ``assertRaisesRegex``), and the message matches ``pattern``."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
+
+    @contextmanager
     def at(self, when):
         """Run the block as if it were ``when`` (a datetime)."""
         with freeze_time(when):
             yield
 
-    def create_flow(self, **values):
+    @classmethod
+    def create_flow(cls, **values):
         values.setdefault("name", "Test flow")
-        values.setdefault("model_id", self.partner_model.id)
+        values.setdefault("model_id", cls.partner_model.id)
         values.setdefault("domain", "[('name', '=like', 'Flow contact%')]")
-        return self.env["automation.flow"].create(values)
+        return cls.env["automation.flow"].create(values)
 
-    def add_step(self, flow, step_type="action", parent=None, **values):
+    @classmethod
+    def add_step(cls, flow, step_type="action", parent=None, **values):
         values.update(
             flow_id=flow.id,
             step_type=step_type,
@@ -73,15 +105,16 @@ class AutomationFlowCase(TransactionCase):
         values.setdefault("name", f"{step_type} step")
         values.setdefault("trigger", "after_step" if parent else "start")
         if step_type == "action":
-            values.setdefault("server_action_id", self.action_mark.id)
+            values.setdefault("server_action_id", cls.action_mark.id)
         elif step_type == "email":
-            values.setdefault("mail_template_id", self.template.id)
+            values.setdefault("mail_template_id", cls.template.id)
         elif step_type == "activity":
-            values.setdefault("activity_type_id", self.todo.id)
-            values.setdefault("activity_user_id", self.env.user.id)
-        return self.env["automation.flow.step"].create(values)
+            values.setdefault("activity_type_id", cls.todo.id)
+            values.setdefault("activity_user_id", cls.env.user.id)
+        return cls.env["automation.flow.step"].create(values)
 
-    def start(self, flow, periodic=False):
+    @classmethod
+    def start(cls, flow, periodic=False):
         flow.is_periodic = periodic
         flow.action_start()
         return flow

@@ -165,11 +165,14 @@ class TestEnrollment(AutomationFlowCase):
         step = self.add_step(flow)
         self.start(flow)
         flow.action_create_automation_rule()
-        rule = self.env["base.automation"].search(
-            [("action_server_ids.automation_flow_id", "=", flow.id)]
+        rule = (
+            self.env["base.automation"]
+            .with_context(active_test=False)
+            .search([("action_server_ids.automation_flow_id", "=", flow.id)])
         )
         self.assertEqual(len(rule), 1)
         self.assertEqual(rule.action_server_ids.state, "automation_flow_enroll")
+        rule.active = True  # created inactive, until its trigger is checked
         buyer = self.env["res.partner"].create(
             {"name": "Flow contact buyer", "function": "Buyer"}
         )

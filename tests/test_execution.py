@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import timedelta
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import NOW, AutomationFlowCase
 
@@ -61,9 +61,9 @@ class TestExecution(AutomationFlowCase):
         self.assertTrue(message.exists())
 
     def test_email_author_and_server_override_the_template(self):
-        author = self.env["res.partner"].create(
-            {"name": "Sales team", "email": "sales@example.com"}
-        )
+        author = new_test_user(
+            self.env, login="flow_sales_team", email="sales@example.com"
+        ).partner_id
         server = self.env["ir.mail_server"].create(
             {"name": "Flow server", "smtp_host": "127.0.0.1"}
         )

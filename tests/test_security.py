@@ -54,7 +54,7 @@ class TestSecurity(AutomationFlowCase):
         flow.action_create_automation_rule()
         flow.action_start()
         flow.action_run()
-        env["automation.flow.task"]._process_due_tasks()
+        self.run_due()  # the cron, as OdooBot
         self.assertEqual(flow.enrollment_count, len(self.partners))
         self.assertEqual(set(flow.enrollment_ids.task_ids.mapped("state")), {"done"})
         flow.action_done()
@@ -78,7 +78,7 @@ class TestSecurity(AutomationFlowCase):
         with self.assertRaises(AccessError):
             user_flow.action_done()
         user_flow.action_run()
-        env["automation.flow.task"]._process_due_tasks()
+        self.run_due()  # the cron, as OdooBot
         self.assertEqual(
             set(user_flow.enrollment_ids.task_ids.mapped("state")), {"done"}
         )

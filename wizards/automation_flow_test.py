@@ -34,6 +34,8 @@ class AutomationFlowTest(models.TransientModel):
 
     def action_enroll(self):
         self.ensure_one()
+        # Testing runs the flow's steps: only who may configure the flow.
+        self.flow_id.check_access("write")
         if not self.res_id:
             raise UserError(_("Choose the record to test the flow with."))
         enrollment = self.flow_id._enroll([self.res_id], is_test=True)
@@ -54,7 +56,20 @@ class AutomationFlowTest(models.TransientModel):
     def action_run_next(self):
         """Run the steps due now, or else the next scheduled one at once."""
         self.ensure_one()
-        scheduled = self.task_ids.filtered(lambda t: t.state == states.TASK_SCHEDULED)
+        self.flow_id.check_access("write")
+        enrollment = self.enrollment_id
+        if enrollment.flow_id != self.flow_id or not enrollment.is_test:
+            raise UserError(
+                _(
+                    "Only a test enrollment in the flow %s can be run step by "
+                    "step: enroll a record with this wizard first.",
+                    self.flow_id.name,
+                )
+            )
+        # Tasks are the engine's rows: the test runs them as the scheduler
+        # does, once the checks above said the user may test this flow.
+        tasks = enrollment.task_ids.sudo()
+        scheduled = tasks.filtered(lambda t: t.state == states.TASK_SCHEDULED)
         if not scheduled:
             raise UserError(
                 _(
