@@ -54,6 +54,19 @@ CATALOGUE = {
     "email_not_sent": _lt("The email could not be sent: %(reason)s"),
     "retrying": _lt("Attempt %(count)s failed, retrying: %(error)s"),
     "gave_up": _lt("Gave up after %(count)s attempts: %(error)s"),
+    "step_of_another_flow": _lt(
+        "The step %(step)s is not a step of the flow %(flow)s."
+    ),
+    "enrollment_of_another_flow": _lt(
+        "The enrollment of the task is not its record's enrollment in the flow "
+        "%(flow)s."
+    ),
+    "parent_of_another_enrollment": _lt(
+        "The parent task belongs to another enrollment."
+    ),
+    "company_of_another_flow": _lt(
+        "The task's company or model is not the one of its flow %(flow)s."
+    ),
     "unexpected_error": _lt(
         "An unexpected error stopped the step (%(type)s: %(error)s). Fix its "
         "cause, then retry the task."

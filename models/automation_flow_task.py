@@ -284,49 +284,41 @@ class AutomationFlowTask(models.Model):
 
     @api.constrains("flow_id", "step_id", "enrollment_id", "parent_id", "res_id")
     def _check_belonging(self):
-        for reason in self._mismatches():
-            raise ValidationError(reason)
+        for reason, _tasks in self._mismatches():
+            raise ValidationError(render(self.env, reason.code, reason.params))
 
     def _mismatches(self):
         """The tasks whose step, enrollment, record, parent or company is not
-        their flow's, by reason: ``{reason: tasks}``.
+        their flow's, by reason: ``[(Reason, tasks)]``.
 
         The engine never makes such a task; run, it would make a step act for
         a flow, a company or a record it is not for.
         """
-        mismatches = defaultdict(lambda: self.browse())
+        mismatches = {}
         for task in self:
             flow = task.flow_id
             enrollment = task.enrollment_id
             if task.step_id.flow_id != flow:
-                reason = _(
-                    "The step %(step)s is not a step of the flow %(flow)s.",
-                    step=task.step_id.name,
-                    flow=flow.name,
+                reason = Reason(
+                    "step_of_another_flow", step=task.step_id.name, flow=flow.name
                 )
             elif enrollment.flow_id != flow or enrollment.res_id != task.res_id:
-                reason = _(
-                    "The enrollment of the task is not its record's enrollment in "
-                    "the flow %(flow)s.",
-                    flow=flow.name,
-                )
+                reason = Reason("enrollment_of_another_flow", flow=flow.name)
             elif task.parent_id and task.parent_id.enrollment_id != enrollment:
-                reason = _("The parent task belongs to another enrollment.")
+                reason = Reason("parent_of_another_enrollment")
             elif task.company_id != flow.company_id or task.model != flow.model:
-                reason = _(
-                    "The task's company or model is not the one of its flow %(flow)s.",
-                    flow=flow.name,
-                )
+                reason = Reason("company_of_another_flow", flow=flow.name)
             else:
                 continue
-            mismatches[reason] |= task
-        return mismatches
+            mismatch = mismatches.setdefault(repr(reason), [reason, self.browse()])
+            mismatch[1] |= task
+        return [tuple(mismatch) for mismatch in mismatches.values()]
 
     def _refuse_mismatched(self):
         """End in error the tasks that do not belong with their flow; return
         the others."""
         refused = self.browse()
-        for reason, tasks in self._mismatches().items():
+        for reason, tasks in self._mismatches():
             tasks._set_error(reason)
             refused |= tasks
         return self - refused
@@ -1009,8 +1001,13 @@ class AutomationFlowTask(models.Model):
         self.check_access("read")
         if self.filtered(lambda task: task.state != states.TASK_ERROR):
             raise UserError(_("Only tasks in error can be retried."))
-        for reason in self._mismatches():
-            raise UserError(_("This task cannot be retried: %(reason)s", reason=reason))
+        for reason, _tasks in self._mismatches():
+            raise UserError(
+                _(
+                    "This task cannot be retried: %(reason)s",
+                    reason=render(self.env, reason.code, reason.params),
+                )
+            )
         stopped = self.filtered(
             lambda task: (
                 not task.is_test and task.flow_id.state not in states.FLOW_RUNNING
