@@ -52,8 +52,8 @@ class AutomationFlowStep(models.Model):
         string="Author",
         domain="['|', ('id', '=', company_partner_id), ('user_ids', 'any', "
         "[('share', '=', False), ('company_ids', 'in', [company_id])])]",
-        help="Sender of the emails, to whom replies go: the company or one of "
-        "its users. The template's sender when empty.",
+        help="Sender of the emails: the company or one of its internal users. "
+        "The template's sender when empty.",
     )
     company_partner_id = fields.Many2one(related="company_id.partner_id")
     mail_server_id = fields.Many2one(
