@@ -67,6 +67,11 @@ CATALOGUE = {
     "company_of_another_flow": _lt(
         "The task's company or model is not the one of its flow %(flow)s."
     ),
+    "template_model": _lt(
+        "The email template %(template)s is now made for %(template_model)s, "
+        "not for %(model)s as the flow: nothing was sent. Choose a template of "
+        "%(model)s in the step %(step)s, then retry."
+    ),
     "unexpected_error": _lt(
         "An unexpected error stopped the step (%(type)s: %(error)s). Fix its "
         "cause, then retry the task."

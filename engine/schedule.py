@@ -17,6 +17,14 @@ datetime.datetime(2026, 1, 31, 9, 0)
 True
 >>> as_datetime(datetime(2026, 3, 1).date())
 datetime.datetime(2026, 3, 1, 0, 0)
+
+Delays and expiries are bounded (10 years in any unit), so that every due time
+stays a date Python and PostgreSQL can hold:
+
+>>> MAX_DELAYS["months"], MAX_DELAYS["minutes"]
+(120, 5256000)
+>>> too_long(1_200_000, "months"), too_long(120, "months")
+(True, False)
 """
 
 from datetime import date, datetime
@@ -24,6 +32,15 @@ from datetime import date, datetime
 from dateutil.relativedelta import relativedelta
 
 DELAY_UNITS = ("minutes", "hours", "days", "weeks", "months")
+MAX_DELAY_YEARS = 10
+# The longest delay or expiry in each unit: MAX_DELAY_YEARS years of 365 days.
+MAX_DELAYS = {
+    "minutes": MAX_DELAY_YEARS * 365 * 24 * 60,
+    "hours": MAX_DELAY_YEARS * 365 * 24,
+    "days": MAX_DELAY_YEARS * 365,
+    "weeks": MAX_DELAY_YEARS * 365 // 7,
+    "months": MAX_DELAY_YEARS * 12,
+}
 
 
 def add_delay(base, amount, unit, before=False):
@@ -37,6 +54,11 @@ def add_delay(base, amount, unit, before=False):
         raise ValueError(f"Unknown delay unit {unit!r}")
     delta = relativedelta(**{unit: amount or 0})
     return as_datetime(base) - delta if before else as_datetime(base) + delta
+
+
+def too_long(amount, unit):
+    """Whether ``amount`` ``unit`` is longer than a delay may be."""
+    return (amount or 0) > MAX_DELAYS[unit]
 
 
 def as_datetime(value):

@@ -8,10 +8,13 @@ from . import automation_flow_step_action
 from . import automation_flow_enrollment
 from . import automation_flow_task
 from . import automation_flow_task_report
+from . import automation_flow_record_hooks
 from . import automation_flow_event_report
+from . import base_automation
 from . import ir_actions_server
 from . import ir_qweb
 from . import link_tracker_click
 from . import mail_activity
 from . import mail_mail
+from . import mail_template
 from . import mail_thread

@@ -772,7 +772,7 @@ class AutomationFlow(models.Model):
         Model.flush_model()
         self.env["automation.flow.enrollment"].flush_model()
         query = Model._search(domain)
-        key = self._unique_key_sql(Model._table)
+        key = self._unique_key_sql(Model, query)
         if self.unique_field_id and not is_test and not after_id:
             self._count_empty_keys(query, key)
         if after_id:
@@ -842,14 +842,24 @@ class AutomationFlow(models.Model):
         )
         return self.env.cr.fetchall()
 
-    def _unique_key_sql(self, table):
-        """SQL of the normalized uniqueness value (emails compare lowercased)."""
+    def _unique_key_sql(self, Model, query):
+        """SQL of the normalized uniqueness value of the records of ``query``
+        (emails compare lowercased).
+
+        Odoo's own field-to-SQL reads the value as the ORM does, the same at
+        every run: a translated field by its source (English) value, a
+        company-dependent one by the flow's company.
+        """
         if not self.unique_field_id:
             return SQL("NULL::varchar")
-        column = SQL.identifier(table, self.unique_field_id.name)
+        value = (
+            Model.with_company(self.company_id)
+            .with_context(lang="en_US")
+            ._field_to_sql(Model._table, self.unique_field_id.name, query)
+        )
         if self.unique_field_id.ttype == "char":
-            return SQL("NULLIF(lower(trim(%s)), '')", column)
-        return SQL("%s::varchar", column)
+            return SQL("NULLIF(lower(trim(%s)), '')", value)
+        return SQL("%s::varchar", value)
 
     def _count_empty_keys(self, query, key):
         self.env.cr.execute(

@@ -5,9 +5,19 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..engine import states
-from ..reasons import reason_sql, reason_values, render, search_reason
-from .automation_flow_task import EVENT_FIELDS, EVENT_ICONS
+from ..reasons import Reason, reason_sql, reason_values, render, search_reason
+from .automation_flow_task import ENDED_FIELDS, EVENT_FIELDS, EVENT_ICONS
 
+# What ending an enrollment in SQL changes, to invalidate.
+EXIT_FIELDS = [
+    "state",
+    "date_done",
+    "reason_code",
+    "reason_params",
+    "exit_reason",
+    "write_date",
+    "write_uid",
+]
 ENROLLMENT_STATES = [
     (states.ENROLLMENT_RUNNING, "Running"),
     (states.ENROLLMENT_DONE, "Done"),
@@ -167,17 +177,58 @@ class AutomationFlowEnrollment(models.Model):
                 running=states.ENROLLMENT_RUNNING,
             )
         )
-        self.invalidate_model(
-            [
-                "state",
-                "date_done",
-                "reason_code",
-                "reason_params",
-                "exit_reason",
-                "write_date",
-                "write_uid",
-            ]
+        self.invalidate_model(EXIT_FIELDS)
+
+    @api.model
+    def _end_deleted_records(self, model, res_ids):
+        """End the running enrollments of these deleted records of ``model``
+        in every flow and cancel their pending tasks, in one statement.
+
+        Called at the deletion (see ``automation_flow_record_hooks.py``), so
+        that a record whose tasks only wait for an event does not stay
+        running for ever.
+        """
+        if not res_ids:
+            return
+        Task = self.env["automation.flow.task"]
+        self.flush_model()
+        Task.flush_model()
+        reason = reason_sql(Reason("record_deleted"))
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """WITH deleted AS (
+                       SELECT enrollment.id, enrollment.state
+                       FROM automation_flow_enrollment enrollment
+                       JOIN automation_flow flow ON flow.id = enrollment.flow_id
+                       WHERE flow.model = %(model)s
+                         AND enrollment.res_id = ANY(%(res_ids)s)
+                   ), ended AS (
+                       UPDATE automation_flow_enrollment enrollment
+                       SET state = %(cancelled)s, date_done = %(now)s, %(reason)s,
+                           write_date = %(now)s, write_uid = %(uid)s
+                       FROM deleted
+                       WHERE enrollment.id = deleted.id
+                         AND deleted.state = %(running)s)
+                   UPDATE automation_flow_task task
+                   SET state = %(task_cancelled)s, done_at = %(now)s, %(reason)s,
+                       write_date = %(now)s, write_uid = %(uid)s
+                   FROM deleted
+                   WHERE task.enrollment_id = deleted.id
+                     AND task.state IN %(pending)s""",
+                cancelled=states.ENROLLMENT_CANCELLED,
+                reason=reason,
+                model=model,
+                res_ids=list(res_ids),
+                running=states.ENROLLMENT_RUNNING,
+                task_cancelled=states.TASK_CANCELLED,
+                pending=states.TASK_PENDING,
+                now=now,
+                uid=self.env.uid,
+            )
         )
+        self.invalidate_model(EXIT_FIELDS)
+        Task.invalidate_model(ENDED_FIELDS)
 
     @api.model
     def _close_finished(self):

@@ -346,7 +346,7 @@ class AutomationFlowStep(models.Model):
                     )
                 )
 
-    @api.constrains("delay", "expiry")
+    @api.constrains("delay", "delay_unit", "expiry", "expiry_unit")
     def _check_delays(self):
         for step in self:
             if step.delay < 0 or step.expiry < 0:
@@ -356,6 +356,31 @@ class AutomationFlowStep(models.Model):
                         "negative. To run before a date, choose a date to count "
                         "from and 'Before'.",
                         step.name,
+                    )
+                )
+            if schedule.too_long(step.delay, step.delay_unit):
+                raise ValidationError(
+                    _(
+                        "The delay of the step %(step)s is too long: it can be "
+                        "at most %(years)s years (%(limit)s). Shorten it.",
+                        step=step.name,
+                        years=schedule.MAX_DELAY_YEARS,
+                        limit=step._duration_in_words(
+                            schedule.MAX_DELAYS[step.delay_unit], step.delay_unit
+                        ),
+                    )
+                )
+            if schedule.too_long(step.expiry, step.expiry_unit):
+                raise ValidationError(
+                    _(
+                        "The expiry of the step %(step)s is too long: it can be "
+                        "at most %(years)s years (%(limit)s). Shorten it, or "
+                        "set 0 to wait forever.",
+                        step=step.name,
+                        years=schedule.MAX_DELAY_YEARS,
+                        limit=step._duration_in_words(
+                            schedule.MAX_DELAYS[step.expiry_unit], step.expiry_unit
+                        ),
                     )
                 )
 
@@ -427,20 +452,84 @@ class AutomationFlowStep(models.Model):
             [self.flow_id._get_records_domain(), safe_eval(self.domain or "[]")]
         )
 
+    def _anchor_sql(self, alias):
+        """SQL of the date the step counts from, on the record ``alias``.
+
+        Odoo's own field-to-SQL reads the field as the ORM does: a
+        company-dependent date is the one of the flow's company. The engine
+        reads it for the flow, whatever the current user may read.
+        """
+        self.ensure_one()
+        Model = self.env[self.model].sudo().with_company(self.flow_id.company_id)
+        return Model._field_to_sql(alias, self.date_field_id.name)
+
     def _anchor_dates(self, res_ids):
         """The date each record counts from, ``{res_id: datetime or None}``."""
         self.ensure_one()
-        Model = self.env[self.model]
-        Model.flush_model([self.date_field_id.name])
-        self.env.cr.execute(
-            SQL(
-                "SELECT id, %s FROM %s WHERE id = ANY(%s)",
-                SQL.identifier(self.date_field_id.name),
-                SQL.identifier(Model._table),
-                list(res_ids),
+        table = self.env[self.model]._table
+        return dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                    self._anchor_sql(table),
+                    SQL.identifier(table),
+                    list(res_ids),
+                )
             )
         )
-        return dict(self.env.cr.fetchall())
+
+    def _follow_anchor_dates(self, records):
+        """Move the scheduled tasks of these steps for ``records`` to the
+        records' dates: one statement per step, whatever the number of
+        records. Called when the date a step counts from is written; a date
+        made empty leaves the tasks as they are (skipped when due), a task
+        waiting for its retry keeps its retry time.
+        """
+        Task = self.env["automation.flow.task"]
+        Task.flush_model(["state", "scheduled_at", "attempt"])
+        table = records._table
+        scheduled = []
+        for step in self:
+            # '5 minutes', '1 months'…: PostgreSQL adds months on the
+            # calendar, as engine/schedule.py does.
+            due = SQL(
+                "%s::timestamp %s CAST(%s AS interval)",
+                step._anchor_sql("record"),
+                SQL("-" if step.date_direction == "before" else "+"),
+                f"{step.delay} {step.delay_unit}",
+            )
+            scheduled += self.env.execute_query(
+                SQL(
+                    """UPDATE automation_flow_task task
+                       SET scheduled_at = moved.due,
+                           write_date = %(now)s, write_uid = %(uid)s
+                       FROM automation_flow_enrollment enrollment,
+                            (SELECT record.id, %(due)s AS due
+                             FROM %(table)s record
+                             WHERE record.id = ANY(%(ids)s)) moved
+                       WHERE enrollment.flow_id = %(flow)s
+                         AND enrollment.res_id = moved.id
+                         AND task.enrollment_id = enrollment.id
+                         AND task.step_id = %(step)s
+                         AND task.state = %(scheduled)s
+                         AND COALESCE(task.attempt, 0) = 0
+                         AND moved.due IS NOT NULL
+                         AND task.scheduled_at IS DISTINCT FROM moved.due
+                       RETURNING task.scheduled_at, %(next_run)s""",
+                    now=fields.Datetime.now(),
+                    uid=self.env.uid,
+                    due=due,
+                    table=SQL.identifier(table),
+                    ids=records.ids,
+                    flow=step.flow_id.id,
+                    step=step.id,
+                    scheduled=states.TASK_SCHEDULED,
+                    next_run=Task._scheduler_next_run_sql(),
+                )
+            )
+        if scheduled:
+            Task.invalidate_model(["scheduled_at", "write_date", "write_uid"])
+            Task._wake_scheduler(scheduled)
 
     def _due_dates(self, res_ids, base):
         """Due datetime for each record (list), counted from ``base`` or the date.
@@ -526,6 +615,13 @@ class AutomationFlowStep(models.Model):
     # ------------------------------------------------------------------
     # Execution
     # ------------------------------------------------------------------
+
+    def _execution_error(self):
+        """Why the step cannot run at all now (its configuration no longer
+        holds), as a ``Reason`` (see ``reasons.py``), or ``False``. Step types
+        extend it; the scheduler puts the due tasks in error with it."""
+        self.ensure_one()
+        return False
 
     def _execute(self, tasks):
         """Run this step for ``tasks`` (all its own, records exist and match)."""

@@ -55,7 +55,12 @@ class AutomationFlowStep(models.Model):
     activity_user_id = fields.Many2one(
         "res.users",
         string="Assignee",
-        help="With 'A user of the record', the user when the record has none.",
+        compute="_compute_activity_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="With 'A user of the record', the user when the record has none. "
+        "By default, whoever created the flow.",
     )
     activity_user_field_id = fields.Many2one(
         "ir.model.fields",
@@ -64,6 +69,12 @@ class AutomationFlowStep(models.Model):
         domain="[('model_id', '=', model_id), ('relation', '=', 'res.users'), "
         "('ttype', '=', 'many2one')]",
         help="E.g. the salesperson of the record.",
+    )
+    activity_user_warning = fields.Char(
+        "Records without assignee",
+        compute="_compute_activity_user_warning",
+        help="How many records matching the flow lack the user field, so that "
+        "their activity goes to the assignee above.",
     )
     activity_notify = fields.Boolean(
         "Notify the assignee",
@@ -83,6 +94,71 @@ class AutomationFlowStep(models.Model):
         compute="_compute_activity_overdue_count",
         help="Activities of the step still open after their deadline.",
     )
+
+    @api.depends("step_type", "flow_id")
+    def _compute_activity_user_id(self):
+        """Whoever created the flow (else the current user) takes the
+        activities no user of the record can take."""
+        for step in self.filtered(
+            lambda s: s.step_type == "activity" and not s.activity_user_id
+        ):
+            step.activity_user_id = (step.flow_id.create_uid | self.env.user).filtered(
+                "active"
+            )[:1]
+
+    @api.depends(
+        "step_type",
+        "activity_user_type",
+        "activity_user_field_id",
+        "activity_user_id",
+        "domain",
+        "flow_id.domain",
+        "flow_id.filter_id",
+    )
+    def _compute_activity_user_warning(self):
+        for step in self:
+            step.activity_user_warning = step._activity_user_warning()
+
+    def _activity_user_warning(self):
+        """'11 of the 13 records…' when matching records lack the user field,
+        counted among the records the current user can read."""
+        self.ensure_one()
+        field = self.activity_user_field_id
+        if (
+            self.step_type != "activity"
+            or self.activity_user_type != "field"
+            or not field
+            or not self.flow_id.model_id
+            or not self.env[self.model].has_access("read")
+        ):
+            return False
+        Model = self.env[self.model]
+        try:
+            domain = self._get_domain()
+            missing = Model.search_count(domain + [(field.name, "=", False)])
+            total = Model.search_count(domain) if missing else 0
+        except Exception:  # noqa: BLE001
+            # A domain being edited may not be valid yet: the constraints of
+            # the flow and the step say what is wrong with it at save.
+            return False
+        if not missing:
+            return False
+        if not self.activity_user_id:
+            return _(
+                "%(missing)s of the %(total)s records matching the flow have no "
+                "%(field)s: choose who takes their activities.",
+                missing=missing,
+                total=total,
+                field=field.field_description,
+            )
+        return _(
+            "%(missing)s of the %(total)s records matching the flow have no "
+            "%(field)s: their activities go to %(user)s.",
+            missing=missing,
+            total=total,
+            field=field.field_description,
+            user=self.activity_user_id.name,
+        )
 
     @api.depends("task_ids.activity_done_at", "task_ids.activity_cancelled_at")
     def _compute_activity_counters(self):
@@ -160,6 +236,14 @@ class AutomationFlowStep(models.Model):
                     )
                 if field.model_id != step.model_id:
                     step._raise_wrong_model(_("user field"), field)
+                if not step.activity_user_id:
+                    raise ValidationError(
+                        _(
+                            "Choose the assignee of the step %s for the records "
+                            "that have no user in the chosen field.",
+                            step.name,
+                        )
+                    )
             elif not step.activity_user_id:
                 raise ValidationError(
                     _("Choose the user the step %s assigns.", step.name)

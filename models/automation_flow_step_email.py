@@ -13,6 +13,7 @@ from odoo.tools.mail import (
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
+from ..reasons import Reason
 from .ir_qweb import COMPILE_ONCE
 
 # What a template renders into a mail, as mail.template.send_mail_batch does.
@@ -173,6 +174,22 @@ class AutomationFlowStep(models.Model):
                     company=company.name,
                 )
             )
+
+    def _execution_error(self):
+        """The template's model is checked again when the step runs: rendered
+        for another model, it would write to the records of that model that
+        share the ids."""
+        error = super()._execution_error()
+        template = self.mail_template_id.sudo()  # whoever runs the scheduler
+        if error or self.step_type != "email" or template.model == self.model:
+            return error
+        return Reason(
+            "template_model",
+            template=template.name,
+            template_model=template.model_id.name,
+            model=self.model_id.name,
+            step=self.name,
+        )
 
     def _execute_email(self, tasks):
         """Render the template for the whole batch and queue one mail per task.

@@ -441,14 +441,36 @@ class AutomationFlowTask(models.Model):
             if first_ids:
                 scheduled += self._move_children(implied, first_ids, at)
         self.invalidate_model()
-        if scheduled:
-            due = min(due for due, _next_run in scheduled)
-            next_run = scheduled[0][1]
-            # The scheduler comes back by itself at its next call, or at a
-            # trigger already set: a new trigger only when neither is soon
-            # enough (one row per burst of opens, not one per open).
-            if not next_run or due < next_run:
-                self._scheduler_cron()._trigger(at=due)
+        self._wake_scheduler(scheduled)
+
+    def _wake_scheduler(self, scheduled):
+        """Make sure the scheduler runs by the earliest due time of
+        ``scheduled``, rows ``(due, next run)`` returned with
+        ``_scheduler_next_run_sql``.
+
+        The scheduler comes back by itself at its next call, or at a trigger
+        already set: a new trigger only when neither is soon enough (one row
+        per burst of opens, not one per open).
+        """
+        if not scheduled:
+            return
+        due = min(due for due, _next_run in scheduled)
+        next_run = scheduled[0][1]
+        if not next_run or due < next_run:
+            self._scheduler_cron()._trigger(at=due)
+
+    def _scheduler_next_run_sql(self):
+        """SQL of when the scheduler runs next: its next call or its earliest
+        pending trigger (to return with the tasks a statement schedules)."""
+        return SQL(
+            """(SELECT least(cron.nextcall, min(cron_trigger.call_at))
+                FROM ir_cron cron
+                LEFT JOIN ir_cron_trigger cron_trigger
+                       ON cron_trigger.cron_id = cron.id
+                WHERE cron.id = %s
+                GROUP BY cron.nextcall)""",
+            self._scheduler_cron().id,
+        )
 
     def _record_event(self, event):
         """``_on_event`` for the hooks of what people do (an open, a click, a
@@ -575,13 +597,7 @@ class AutomationFlowTask(models.Model):
                      AND (flow.state IN %(flow_running)s OR child.is_test)
                      AND (%(is_cancelled)s OR %(is_woken)s
                           OR step.trigger = ANY(%(rescheduled)s))
-                   RETURNING child.state, child.scheduled_at, (
-                       SELECT least(cron.nextcall, min(cron_trigger.call_at))
-                       FROM ir_cron cron
-                       LEFT JOIN ir_cron_trigger cron_trigger
-                              ON cron_trigger.cron_id = cron.id
-                       WHERE cron.id = %(cron)s
-                       GROUP BY cron.nextcall)""",
+                   RETURNING child.state, child.scheduled_at, %(next_run)s""",
                 is_cancelled=is_cancelled,
                 is_woken=is_woken,
                 is_late=is_late,
@@ -600,7 +616,7 @@ class AutomationFlowTask(models.Model):
                 running=states.ENROLLMENT_RUNNING,
                 flow_running=states.FLOW_RUNNING,
                 rescheduled=rescheduled,
-                cron=self._scheduler_cron().id,
+                next_run=self._scheduler_next_run_sql(),
             )
         )
         return [
@@ -918,6 +934,10 @@ class AutomationFlowTask(models.Model):
         if flow.state not in states.FLOW_RUNNING and not all(self.mapped("is_test")):
             self._set_cancelled(Reason("flow_not_running"))
             return
+        error = step._execution_error()
+        if error:
+            self._set_error(error)
+            return
         tasks = self._drop_deleted_records()
         if step.date_field_id:
             tasks = tasks._check_anchor_dates(step)
@@ -932,12 +952,17 @@ class AutomationFlowTask(models.Model):
         return self.env[self[:1].model].browse(self.mapped("res_id"))
 
     def _drop_deleted_records(self):
-        """Cancel the enrollments of deleted records; return the other tasks."""
+        """Cancel the enrollments of deleted records; return the other tasks.
+
+        Deleting a record ends its enrollments at once (see
+        ``automation_flow_record_hooks.py``); this catches records deleted
+        without the ORM.
+        """
         existing = set(self._records().exists().ids)
         gone = self.filtered(lambda task: task.res_id not in existing)
         if gone:
-            gone.enrollment_id._set_state(
-                states.ENROLLMENT_CANCELLED, Reason("record_deleted")
+            self.env["automation.flow.enrollment"]._end_deleted_records(
+                self[:1].model, gone.mapped("res_id")
             )
         return self - gone
 

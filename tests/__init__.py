@@ -21,3 +21,7 @@ from . import test_tracking_trust
 from . import test_event_robustness
 from . import test_event_timing
 from . import test_event_enrollment
+from . import test_record_changes
+from . import test_template_model
+from . import test_activity_assignee
+from . import test_field_values

@@ -74,6 +74,20 @@ class AutomationFlowCase(TransactionCase):
             ]
         )
 
+    @classmethod
+    def add_contact_field(cls, name, description, ttype, **values):
+        """A custom field of contacts, added as a user would with Studio
+        (contacts have no date of their own in the base modules)."""
+        return cls.env["ir.model.fields"].create(
+            {
+                "name": name,
+                "field_description": description,
+                "model_id": cls.partner_model.id,
+                "ttype": ttype,
+                **values,
+            }
+        )
+
     @contextmanager
     def assertRefused(self, exception, pattern):
         """``assertRaises``, which undoes what the block did (unlike

@@ -12,23 +12,9 @@ class TestExecution(AutomationFlowCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Contacts have no date of their own in the base modules: add two,
-        # as a user would with Studio or a custom field.
-        cls.date_field, cls.meeting_field = cls.env["ir.model.fields"].create(
-            [
-                {
-                    "name": "x_flow_date",
-                    "field_description": "Renewal date",
-                    "model_id": cls.partner_model.id,
-                    "ttype": "date",
-                },
-                {
-                    "name": "x_flow_meeting",
-                    "field_description": "Meeting",
-                    "model_id": cls.partner_model.id,
-                    "ttype": "datetime",
-                },
-            ]
+        cls.date_field = cls.add_contact_field("x_flow_date", "Renewal date", "date")
+        cls.meeting_field = cls.add_contact_field(
+            "x_flow_meeting", "Meeting", "datetime"
         )
 
     def enroll(self, flow):
@@ -104,24 +90,6 @@ class TestExecution(AutomationFlowCase):
         self.assertEqual(
             by_record[self.partners[0].id], self.env.user, "the step's user as fallback"
         )
-
-    def test_activity_without_any_assignee_fails_alone(self):
-        flow = self.create_flow()
-        step = self.add_step(
-            flow,
-            "activity",
-            activity_user_type="field",
-            activity_user_id=False,
-            activity_user_field_id=self.env.ref("base.field_res_partner__user_id").id,
-        )
-        self.partners[0].user_id = False
-        self.enroll(flow)
-        self.run_due()
-        self.assertTasks(step, self.partners[0], "error")
-        self.assertIn(
-            "no Salesperson", self.tasks_of(step, self.partners[0]).error_message
-        )
-        self.assertTasks(step, self.partners[1:], "done")
 
     def test_activities_of_one_record_in_one_batch(self):
         """A real and a test enrollment of the same record run together: each
@@ -202,14 +170,19 @@ class TestExecution(AutomationFlowCase):
         self.assertFalse(self.tasks_of(child, broken))
 
     def test_retry_runs_a_failed_task_again(self):
-        flow = self.create_flow()
-        step = self.add_step(
-            flow,
-            "activity",
-            activity_user_type="field",
-            activity_user_id=False,
-            activity_user_field_id=self.env.ref("base.field_res_partner__user_id").id,
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Needs a salesperson",
+                "model_id": self.partner_model.id,
+                "state": "code",
+                "code": (
+                    "if records.filtered(lambda r: not r.user_id):\n"
+                    "    raise UserError('no salesperson')"
+                ),
+            }
         )
+        flow = self.create_flow()
+        step = self.add_step(flow, "action", server_action_id=action.id)
         self.partners[0].user_id = False
         self.enroll(flow)
         self.run_due()

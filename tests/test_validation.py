@@ -74,6 +74,24 @@ class TestValidation(AutomationFlowCase):
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.add_step(self.flow, "action", expiry=-1)
 
+    def test_delays_have_an_upper_bound(self):
+        with self.assertRaisesRegex(
+            ValidationError, r"too long: it can be at most 10 years \(120 months\)"
+        ):
+            self.add_step(self.flow, "action", delay=1_200_000, delay_unit="months")
+        with self.assertRaisesRegex(ValidationError, r"at most 10 years \(3650 days\)"):
+            self.add_step(
+                self.flow,
+                "action",
+                parent=self.add_step(self.flow, "email"),
+                trigger="email_opened",
+                expiry=5000,
+                expiry_unit="days",
+            )
+        step = self.add_step(self.flow, "action", delay=3000, delay_unit="days")
+        with self.assertRaisesRegex(ValidationError, "too long"):
+            step.delay_unit = "months"
+
     def test_cycle(self):
         first = self.add_step(self.flow, "action")
         second = self.add_step(self.flow, "action", parent=first)
