@@ -60,7 +60,7 @@ class AutomationFlowStep(models.Model):
         readonly=False,
         precompute=True,
         help="With 'A user of the record', the user when the record has none. "
-        "By default, whoever created the flow.",
+        "By default, the flow's responsible.",
     )
     activity_user_field_id = fields.Many2one(
         "ir.model.fields",
@@ -97,12 +97,12 @@ class AutomationFlowStep(models.Model):
 
     @api.depends("step_type", "flow_id")
     def _compute_activity_user_id(self):
-        """Whoever created the flow (else the current user) takes the
+        """The flow's responsible (else the current user) takes the
         activities no user of the record can take."""
         for step in self.filtered(
             lambda s: s.step_type == "activity" and not s.activity_user_id
         ):
-            step.activity_user_id = (step.flow_id.create_uid | self.env.user).filtered(
+            step.activity_user_id = (step.flow_id.user_id | self.env.user).filtered(
                 "active"
             )[:1]
 

@@ -1,9 +1,9 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.exceptions import ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import AutomationFlowCase
+from .common import AUTOMATION_MANAGER, AutomationFlowCase, new_flow_user
 
 
 @tagged("post_install", "-at_install")
@@ -14,10 +14,8 @@ class TestActivityAssignee(AutomationFlowCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            login="flow_activity_manager",
-            groups="base.group_user,automation_flow.group_automation_flow_manager",
+        cls.manager = new_flow_user(
+            cls.env, "flow_activity_manager", AUTOMATION_MANAGER
         )
         cls.user_field = cls.env.ref("base.field_res_partner__user_id")
         cls.partners[2:].user_id = False
@@ -32,7 +30,7 @@ class TestActivityAssignee(AutomationFlowCase):
             }
         )
         # Only the required values, as RPC, imports and data files do; by
-        # someone else than the flow's creator.
+        # someone else than the flow's responsible.
         step = self.env["automation.flow.step"].create(
             {
                 "name": "Call",
@@ -43,7 +41,7 @@ class TestActivityAssignee(AutomationFlowCase):
                 "activity_user_field_id": self.user_field.id,
             }
         )
-        self.assertEqual(step.activity_user_id, self.manager, "the flow's creator")
+        self.assertEqual(step.activity_user_id, self.manager, "the flow's responsible")
         self.assertEqual(
             step.activity_user_warning,
             f"4 of the 6 records matching the flow have no Salesperson: their "

@@ -2,9 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import datetime, timedelta
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import NOW, AutomationFlowCase
+from .common import NOW, AutomationFlowCase, new_flow_user
 
 MEETING = datetime(2026, 3, 2, 12, 0)
 
@@ -23,10 +23,8 @@ class TestRecordChanges(AutomationFlowCase):
         cls.meeting_field = cls.add_contact_field(
             "x_flow_meeting", "Meeting", "datetime"
         )
-        cls.writer = new_test_user(
-            cls.env,
-            login="flow_contact_writer",
-            groups="base.group_user,base.group_partner_manager",
+        cls.writer = new_flow_user(
+            cls.env, "flow_contact_writer", group="base.group_partner_manager"
         )
         cls.cron = cls.env.ref("automation_flow.cron_process_due_tasks")
 

@@ -1,9 +1,9 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import AutomationFlowCase
+from .common import AutomationFlowCase, new_flow_user
 
 
 @tagged("post_install", "-at_install")
@@ -13,10 +13,8 @@ class TestTemplateModel(AutomationFlowCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.editor = new_test_user(
-            cls.env,
-            login="flow_template_editor",
-            groups="base.group_user,mail.group_mail_template_editor",
+        cls.editor = new_flow_user(
+            cls.env, "flow_template_editor", group="mail.group_mail_template_editor"
         )
         cls.users_model = cls.env.ref("base.model_res_users")
 
