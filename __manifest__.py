@@ -29,6 +29,7 @@
         "views/automation_flow_menus.xml",
         "wizards/automation_flow_test_views.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/automation_flow_demo.xml",
     ],

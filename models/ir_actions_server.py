@@ -58,3 +58,25 @@ class IrActionsServer(models.Model):
             flow = self.automation_flow_id.sudo()
             flow._wake_scheduler(flow._enroll(records.ids))
         return False
+
+    @api.model
+    def _automation_flow_uninstall(self):
+        """Delete the "Enroll in an automation flow" actions, the flows' steps
+        that run them and the automation rules that ran only them.
+
+        Odoo deletes the actions of a removed type, but the steps pointing
+        at them blocked it (a foreign key), and their automation rules stayed
+        active, warning on every write of their model that the action type
+        does not exist. Rules with other actions keep those.
+        """
+        actions = self.search([("state", "=", "automation_flow_enroll")])
+        # Everything of the module goes: the steps of every flow, whatever
+        # their flow's state.
+        self.env["automation.flow.step"].search(
+            [("server_action_id", "in", actions.ids)]
+        ).unlink()
+        rules = actions.base_automation_id.filtered(
+            lambda rule: not rule.action_server_ids - actions
+        )
+        rules.unlink()
+        actions.exists().unlink()

@@ -25,3 +25,4 @@ from . import test_record_changes
 from . import test_template_model
 from . import test_activity_assignee
 from . import test_field_values
+from . import test_uninstall
