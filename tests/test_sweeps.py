@@ -109,7 +109,7 @@ class TestSweeps(AutomationFlowCase):
         flow.action_run()
         self.assertEqual(len(flow.enrollment_ids.task_ids), 6)
         cron = self.env.ref("automation_flow.cron_process_due_tasks")
-        cron, progress = cron._add_progress()
+        _cron, progress = cron._add_progress()
         reported = []
         notify = IrCron._notify_progress
 
@@ -118,7 +118,8 @@ class TestSweeps(AutomationFlowCase):
             reported.append((progress.done, progress.remaining))
 
         with patch.object(IrCron, "_notify_progress", record):
+            # As the cron runs it: with its progress record in the context.
             self.env["automation.flow.task"].with_context(
-                cron.env.context
+                ir_cron_progress_id=progress.id
             )._process_due_tasks()
         self.assertEqual(reported, [(2, 4), (4, 2), (6, 0), (6, 0)])
