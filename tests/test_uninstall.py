@@ -19,8 +19,9 @@ class TestUninstall(AutomationFlowCase):
         target = self.create_flow(name="Target")
         self.add_step(target)
         self.start(target)
-        target.action_create_automation_rule()
-        rule = self.env["base.automation"].search([("name", "=", "Enroll in Target")])
+        rule = self.env["base.automation"].browse(
+            target.action_create_automation_rule()["res_id"]
+        )
         rule.active = True
         enroll = rule.action_server_ids
         self.assertEqual(enroll.state, "automation_flow_enroll")
