@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /** The journeys of a contact, from its chatter. */
 registry.category("web_tour.tours").add("automation_flow_journey_tour", {
@@ -10,11 +10,13 @@ registry.category("web_tour.tours").add("automation_flow_journey_tour", {
         },
         {
             content: "The flow, what is done and what comes next",
-            trigger: ".modal .o_automation_flow_journey:contains(Journey flow):has(.o_automation_flow_journey_tasks:contains(Call)):has(.o_automation_flow_journey_next:contains(Follow up))",
+            trigger:
+                ".modal .o_automation_flow_journey:contains(Journey flow):has(.o_automation_flow_journey_tasks:contains(Call)):has(.o_automation_flow_journey_next:contains(Follow up))",
         },
         {
             content: "The call's activity was done",
-            trigger: ".modal .o_automation_flow_journey_tasks .o_automation_flow_journey_event[data-event=activity_done]:contains(Activity done)",
+            trigger:
+                ".modal .o_automation_flow_journey_tasks .o_automation_flow_journey_event[data-event=activity_done]:contains(Activity done)",
         },
         {
             trigger: ".modal .modal-footer button:contains(Close)",

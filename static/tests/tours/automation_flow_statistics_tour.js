@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 /**
  * The statistics of a flow whose emails were sent and opened: the designer's
@@ -8,7 +8,8 @@ registry.category("web_tour.tours").add("automation_flow_statistics_tour", {
     steps: () => [
         {
             content: "The email card shows what people did, with rates",
-            trigger: ".o_automation_flow_step_events:has([data-event=sent]:contains(2 Sent)) [data-event=opened]:contains(1 Opened):contains(50%)",
+            trigger:
+                ".o_automation_flow_step_events:has([data-event=sent]:contains(2 Sent)) [data-event=opened]:contains(1 Opened):contains(50%)",
         },
         {
             content: "Open the flow's statistics",

@@ -1,5 +1,5 @@
-import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import {registry} from "@web/core/registry";
+import {stepUtils} from "@web_tour/tour_service/tour_utils";
 
 /**
  * A user draws a flow on contacts: its domain, an email step and an
@@ -12,7 +12,8 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         stepUtils.showAppsMenuItem(),
         {
             content: "Open the Automation app",
-            trigger: '.o_app[data-menu-xmlid="automation_flow.menu_automation_flow_root"]',
+            trigger:
+                '.o_app[data-menu-xmlid="automation_flow.menu_automation_flow_root"]',
             run: "click",
         },
         {
@@ -99,12 +100,14 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "Open the add-step menu of the email",
-            trigger: ".o_automation_flow_step:has(.o_automation_flow_step_name:contains(Welcome email)) .o_automation_flow_add_step",
+            trigger:
+                ".o_automation_flow_step:has(.o_automation_flow_step_name:contains(Welcome email)) .o_automation_flow_add_step",
             run: "click",
         },
         {
             content: "Only triggers that fit an email are offered",
-            trigger: ".o-dropdown--menu:not(:has(.o_automation_flow_add_activity_done)) .o_automation_flow_add_email_opened",
+            trigger:
+                ".o-dropdown--menu:not(:has(.o_automation_flow_add_activity_done)) .o_automation_flow_add_email_opened",
             run: "click",
         },
         {
@@ -145,7 +148,8 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "The child says when it runs, in words",
-            trigger: ".o_automation_flow_step[data-depth=\"1\"] .o_automation_flow_step_schedule:contains(2 days after the email is opened)",
+            trigger:
+                '.o_automation_flow_step[data-depth="1"] .o_automation_flow_step_schedule:contains(2 days after the email is opened)',
         },
         {
             content: "Start on demand",
@@ -159,7 +163,8 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "The email step has its two scheduled tasks",
-            trigger: ".o_automation_flow_step_counters a[data-state=scheduled]:contains(2)",
+            trigger:
+                ".o_automation_flow_step_counters a[data-state=scheduled]:contains(2)",
         },
         {
             content: "Test the flow with a record",
@@ -180,7 +185,8 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "The test enrollment's first task is scheduled",
-            trigger: ".modal .o_field_widget[name=task_ids] .o_data_row:contains(Welcome email):contains(Scheduled)",
+            trigger:
+                ".modal .o_field_widget[name=task_ids] .o_data_row:contains(Welcome email):contains(Scheduled)",
         },
         {
             trigger: ".modal button[name=action_run_next]",
@@ -188,7 +194,8 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "The email is done, its child waits for the opening",
-            trigger: ".modal .o_field_widget[name=task_ids]:has(.o_data_row:contains(Welcome email):contains(Done)) .o_data_row:contains(Call the interested):contains(Waiting)",
+            trigger:
+                ".modal .o_field_widget[name=task_ids]:has(.o_data_row:contains(Welcome email):contains(Done)) .o_data_row:contains(Call the interested):contains(Waiting)",
         },
         {
             trigger: ".modal .modal-footer button:contains(Close)",
@@ -196,7 +203,8 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "Test tasks stay out of the counters",
-            trigger: "body:not(:has(.modal)) .o_automation_flow_step_counters:not(:has(a[data-state=done])) a[data-state=scheduled]:contains(2)",
+            trigger:
+                "body:not(:has(.modal)) .o_automation_flow_step_counters:not(:has(a[data-state=done])) a[data-state=scheduled]:contains(2)",
         },
         {
             content: "Open the statistics",

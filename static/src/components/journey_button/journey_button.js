@@ -1,8 +1,8 @@
-import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
-import { Chatter } from "@mail/chatter/web_portal/chatter";
-import { user } from "@web/core/user";
-import { useService } from "@web/core/utils/hooks";
-import { JourneyDialog } from "./journey_dialog";
+import {Component, onWillStart, onWillUpdateProps, useState} from "@odoo/owl";
+import {Chatter} from "@mail/chatter/web_portal/chatter";
+import {user} from "@web/core/user";
+import {useService} from "@web/core/utils/hooks";
+import {JourneyDialog} from "./journey_dialog";
 
 let flowModels = null;
 
@@ -10,7 +10,9 @@ let flowModels = null;
 function getFlowModels(orm) {
     if (!flowModels) {
         flowModels = orm
-            .searchRead("automation.flow", [], ["model"], { context: { active_test: false } })
+            .searchRead("automation.flow", [], ["model"], {
+                context: {active_test: false},
+            })
             .then((flows) => new Set(flows.map((flow) => flow.model)));
     }
     return flowModels;
@@ -22,22 +24,26 @@ function getFlowModels(orm) {
  */
 export class JourneyButton extends Component {
     static template = "automation_flow.JourneyButton";
-    static props = { threadModel: String, threadId: { type: [Number, Boolean] } };
+    static props = {threadModel: String, threadId: {type: [Number, Boolean]}};
 
     setup() {
         // The models are cached for the page: read them with the service
         // itself, not with a copy bound to this (maybe short-lived) button.
         this.orm = this.env.services.orm;
         this.dialog = useService("dialog");
-        this.state = useState({ visible: false });
+        this.state = useState({visible: false});
         onWillStart(() => this.updateVisibility(this.props));
         onWillUpdateProps((nextProps) => this.updateVisibility(nextProps));
     }
 
-    async updateVisibility({ threadModel, threadId }) {
-        const isUser = await user.hasGroup("automation_flow.group_automation_flow_user");
+    async updateVisibility({threadModel, threadId}) {
+        const isUser = await user.hasGroup(
+            "automation_flow.group_automation_flow_user"
+        );
         this.state.visible =
-            Boolean(threadId) && isUser && (await getFlowModels(this.orm)).has(threadModel);
+            Boolean(threadId) &&
+            isUser &&
+            (await getFlowModels(this.orm)).has(threadModel);
     }
 
     openJourneys() {
@@ -48,4 +54,4 @@ export class JourneyButton extends Component {
     }
 }
 
-Chatter.components = { ...Chatter.components, JourneyButton };
+Chatter.components = {...Chatter.components, JourneyButton};

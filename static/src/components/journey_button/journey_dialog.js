@@ -1,8 +1,8 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
-import { Dialog } from "@web/core/dialog/dialog";
-import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
-import { _t } from "@web/core/l10n/translation";
-import { useService } from "@web/core/utils/hooks";
+import {Component, onWillStart, useState} from "@odoo/owl";
+import {Dialog} from "@web/core/dialog/dialog";
+import {deserializeDateTime, formatDateTime} from "@web/core/l10n/dates";
+import {_t} from "@web/core/l10n/translation";
+import {useService} from "@web/core/utils/hooks";
 
 const STATE_CLASSES = {
     running: "text-bg-info",
@@ -32,13 +32,13 @@ const EVENT_CLASSES = {
 /** The flows a record is in: what comes next and the tasks done. */
 export class JourneyDialog extends Component {
     static template = "automation_flow.JourneyDialog";
-    static components = { Dialog };
-    static props = { resModel: String, resId: Number, close: Function };
+    static components = {Dialog};
+    static props = {resModel: String, resId: Number, close: Function};
 
     setup() {
         this.orm = useService("orm");
         this.action = useService("action");
-        this.state = useState({ journeys: [], loaded: false });
+        this.state = useState({journeys: [], loaded: false});
         onWillStart(async () => {
             this.state.journeys = await this.orm.call(
                 "automation.flow.enrollment",

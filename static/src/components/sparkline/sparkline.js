@@ -1,7 +1,7 @@
-import { Component } from "@odoo/owl";
-import { _t } from "@web/core/l10n/translation";
-import { registry } from "@web/core/registry";
-import { standardFieldProps } from "@web/views/fields/standard_field_props";
+import {Component} from "@odoo/owl";
+import {_t} from "@web/core/l10n/translation";
+import {registry} from "@web/core/registry";
+import {standardFieldProps} from "@web/views/fields/standard_field_props";
 
 const WIDTH = 84;
 const HEIGHT = 20;
@@ -9,7 +9,7 @@ const HEIGHT = 20;
 /** A tiny bar chart of a list of counts (e.g. enrollments per day). */
 export class Sparkline extends Component {
     static template = "automation_flow.Sparkline";
-    static props = { ...standardFieldProps };
+    static props = {...standardFieldProps};
 
     width = WIDTH;
     height = HEIGHT;

@@ -1,15 +1,15 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
-import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
-import { Dropdown } from "@web/core/dropdown/dropdown";
-import { DropdownItem } from "@web/core/dropdown/dropdown_item";
-import { _t } from "@web/core/l10n/translation";
-import { registry } from "@web/core/registry";
-import { user } from "@web/core/user";
-import { useService } from "@web/core/utils/hooks";
-import { useRecordObserver } from "@web/model/relational_model/utils";
-import { formatPercentage } from "@web/views/fields/formatters";
-import { FormViewDialog } from "@web/views/view_dialogs/form_view_dialog";
-import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
+import {Component, onWillStart, useState} from "@odoo/owl";
+import {ConfirmationDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
+import {Dropdown} from "@web/core/dropdown/dropdown";
+import {DropdownItem} from "@web/core/dropdown/dropdown_item";
+import {_t} from "@web/core/l10n/translation";
+import {registry} from "@web/core/registry";
+import {user} from "@web/core/user";
+import {useService} from "@web/core/utils/hooks";
+import {useRecordObserver} from "@web/model/relational_model/utils";
+import {formatPercentage} from "@web/views/fields/formatters";
+import {FormViewDialog} from "@web/views/view_dialogs/form_view_dialog";
+import {standardWidgetProps} from "@web/views/widgets/standard_widget_props";
 
 const COUNTER_CLASSES = {
     scheduled: "text-bg-info",
@@ -27,14 +27,14 @@ const COUNTER_CLASSES = {
  */
 export class StepTree extends Component {
     static template = "automation_flow.StepTree";
-    static components = { Dropdown, DropdownItem };
-    static props = { ...standardWidgetProps };
+    static components = {Dropdown, DropdownItem};
+    static props = {...standardWidgetProps};
 
     setup() {
         this.orm = useService("orm");
         this.dialog = useService("dialog");
         this.action = useService("action");
-        this.state = useState({ steps: [], triggers: {}, loaded: false });
+        this.state = useState({steps: [], triggers: {}, loaded: false});
         this.loadedKey = null;
         onWillStart(async () => {
             this.isManager = await user.hasGroup(
@@ -56,7 +56,11 @@ export class StepTree extends Component {
     }
 
     get readonly() {
-        return this.props.readonly || !this.isManager || this.props.record.data.state === "done";
+        return (
+            this.props.readonly ||
+            !this.isManager ||
+            this.props.record.data.state === "done"
+        );
     }
 
     /** The steps in tree order, each with its depth: ``[{ step, depth }]``. */
@@ -68,7 +72,7 @@ export class StepTree extends Component {
         const rows = [];
         const visit = (parentId, depth) => {
             for (const step of children[parentId] || []) {
-                rows.push({ step, depth });
+                rows.push({step, depth});
                 visit(step.id, depth + 1);
             }
         };
@@ -82,7 +86,7 @@ export class StepTree extends Component {
 
     /** A rate of the step's emails, in percent of the sent ones. */
     formatRate(rate) {
-        return formatPercentage(rate / 100, { digits: [16, 1] });
+        return formatPercentage(rate / 100, {digits: [16, 1]});
     }
 
     triggersFor(step) {
@@ -91,11 +95,11 @@ export class StepTree extends Component {
 
     async load(resId = this.props.record.resId) {
         if (!resId) {
-            Object.assign(this.state, { steps: [], triggers: {}, loaded: true });
+            Object.assign(this.state, {steps: [], triggers: {}, loaded: true});
             return;
         }
         const data = await this.orm.call("automation.flow", "get_step_tree", [[resId]]);
-        Object.assign(this.state, data, { loaded: true });
+        Object.assign(this.state, data, {loaded: true});
     }
 
     /** Steps are saved on their own: the flow must exist and be saved. */
@@ -126,7 +130,9 @@ export class StepTree extends Component {
         }
         this.dialog.add(FormViewDialog, {
             resModel: "automation.flow.step",
-            title: parent ? _t("Add a step after %s", parent.name) : _t("Add a first step"),
+            title: parent
+                ? _t("Add a step after %s", parent.name)
+                : _t("Add a first step"),
             context: {
                 default_flow_id: this.props.record.resId,
                 default_parent_id: parent ? parent.id : false,
@@ -154,7 +160,7 @@ export class StepTree extends Component {
     openTasks(step, counter) {
         this.action.doAction({
             type: "ir.actions.act_window",
-            name: _t("%(step)s: %(state)s", { step: step.name, state: counter.label }),
+            name: _t("%(step)s: %(state)s", {step: step.name, state: counter.label}),
             res_model: "automation.flow.task",
             views: [
                 [false, "list"],
@@ -170,7 +176,7 @@ export class StepTree extends Component {
 
     openStatistics(step) {
         this.action.doAction("automation_flow.action_automation_flow_task_report", {
-            additionalContext: { search_default_step_id: step.id },
+            additionalContext: {search_default_step_id: step.id},
         });
     }
 }
@@ -178,7 +184,7 @@ export class StepTree extends Component {
 registry.category("view_widgets").add("automation_flow_step_tree", {
     component: StepTree,
     fieldDependencies: [
-        { name: "state", type: "selection" },
-        { name: "task_count", type: "integer" },
+        {name: "state", type: "selection"},
+        {name: "task_count", type: "integer"},
     ],
 });
