@@ -9,6 +9,8 @@
     "website": "https://github.com/automation-flow/automation_flow",
     "author": "automation_flow contributors",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["automation-flow"],
     "application": True,
     "installable": True,
     "depends": ["mail", "link_tracker", "base_automation"],

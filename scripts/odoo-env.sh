@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Development environment of the automation_flow addon: Odoo 18.0 runtime
-# check/install and a private PostgreSQL cluster.
+# Development environment of the automation_flow addon: Odoo 18.0, a private
+# PostgreSQL cluster and the addon under its real name.
 #
 # Source it (functions prefixed af_) or call it with a sub-command:
 #   scripts/odoo-env.sh check-odoo   # ensure Odoo 18.0 is importable (installs ODOO_SOURCE)
@@ -8,9 +8,10 @@
 #   scripts/odoo-env.sh stop         # stop the private cluster
 #   scripts/odoo-env.sh status       # where the cluster lives and whether it runs
 #   scripts/odoo-env.sh destroy      # stop the cluster and delete its data
-#   scripts/odoo-env.sh dropdb DB    # drop a database (and its filestore)
 #   scripts/odoo-env.sh psql [DB]    # psql on the private cluster
-#   scripts/odoo-env.sh odoo ARGS... # run Odoo against the private cluster
+#   scripts/odoo-env.sh addons-dir   # link .local/addons/automation_flow, print .local/addons
+#   scripts/odoo-env.sh odoo ARGS... # run Odoo on the private cluster, e.g.
+#                                    #   odoo shell -d DB, odoo db drop DB, odoo -d DB -u automation_flow
 #
 # Variables: ODOO_SOURCE, PGPORT, PG_DIR, PG_BINDIR, PYTHON (see readme/INSTALL.md).
 set -euo pipefail
@@ -39,125 +40,27 @@ af_odoo_importable() {
         >/dev/null 2>&1
 }
 
-af_odoo_help() {
-    cat >&2 <<EOF
-[$AF_MODULE] FATAL: Odoo 18.0 is not importable by '$AF_PYTHON'.
-  Install it once, for instance from Odoo's nightly source archive
-      curl -LO https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
-      mkdir odoo18 && tar -xzf odoo_18.0.latest.tar.gz -C odoo18 --strip-components=1
-  or from a git clone of branch 18.0
-      git clone --depth 1 -b 18.0 https://github.com/odoo/odoo.git odoo18
-  then
-      $AF_PYTHON -m pip install -r odoo18/requirements.txt
-      $AF_PYTHON -m pip install -e odoo18
-  Or set ODOO_SOURCE to a local source folder, a git URL or a tarball (URL or
-  path) and run the command again: it is installed into '$AF_PYTHON' for you,
-  e.g.  make test ODOO_SOURCE=/path/to/odoo18
-EOF
-    exit 1
-}
-
-# Print the lines of requirements FILE whose package is not installed
-# (environment markers evaluated; versions not compared).
-af_missing_requirements() {
-    "$AF_PYTHON" - "$1" <<'EOF'
-import sys
-from importlib import metadata
-
-try:
-    from packaging.requirements import Requirement
-except ImportError:  # pip always vendors it
-    from pip._vendor.packaging.requirements import Requirement
-
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.split(" #", 1)[0].strip()
-    if not line or line.startswith(("#", "-")):
-        continue
-    try:
-        req = Requirement(line)
-    except Exception:  # noqa: BLE001 - unparsable line: let pip decide
-        print(line)
-        continue
-    if req.marker and not req.marker.evaluate():
-        continue
-    try:
-        metadata.distribution(req.name)
-    except metadata.PackageNotFoundError:
-        print(line)
-EOF
-}
-
-af_install_odoo_from_dir() {
-    local src=$1
-    [[ -f $src/odoo/release.py ]] || af_die "ODOO_SOURCE: '$src' is not an Odoo source folder (no odoo/release.py)"
-    grep -Eq "^version_info = \(18, 0," "$src/odoo/release.py" \
-        || af_die "ODOO_SOURCE: '$src' is not Odoo 18.0 ($(grep -m1 '^version_info' "$src/odoo/release.py"))"
-    af_log "installing Odoo from $src into $AF_PYTHON (pip install --no-deps -e)"
-    "$AF_PYTHON" -m pip install --no-deps -e "$src"
-    if [[ -f $src/requirements.txt ]]; then
-        local missing=$AF_LOCAL/odoo-requirements-missing.txt
-        af_missing_requirements "$src/requirements.txt" >"$missing"
-        if [[ -s $missing ]]; then
-            af_log "installing Odoo's missing requirements: $(cut -d' ' -f1 "$missing" | tr '\n' ' ')"
-            # some are optional (python-ldap needs system headers): go on, the
-            # import check below tells whether Odoo runs
-            if ! "$AF_PYTHON" -m pip install -r "$missing"; then
-                local req
-                while IFS= read -r req; do
-                    "$AF_PYTHON" -m pip install "$req" \
-                        || af_log "warning: could not install '$req' (see above)"
-                done <"$missing"
-            fi
-        fi
-    fi
-}
-
-af_install_odoo() {
-    local source=$1 dest=$AF_LOCAL/odoo-src
-    af_mkdir_local
-    if [[ -d $source ]]; then
-        af_install_odoo_from_dir "$(cd "$source" && pwd -P)"
-        return
-    fi
-    case $source in
-        *.tar.gz | *.tgz | *.tar.xz | *.tar.bz2 | *.tar | *.zip)
-            local archive=$source
-            if [[ $source == http://* || $source == https://* ]]; then
-                archive=$AF_LOCAL/odoo-src.${source##*/}
-                archive=${archive%%\?*}
-                af_log "downloading $source"
-                "$AF_PYTHON" -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
-                    "$source" "$archive.part"
-                mv "$archive.part" "$archive"
-            fi
-            [[ -f $archive ]] || af_die "ODOO_SOURCE: no such file '$archive'"
-            rm -rf "$dest" "$dest.tmp"
-            mkdir -p "$dest.tmp"
-            af_log "extracting $archive into $dest"
-            "$AF_PYTHON" -c 'import shutil, sys; shutil.unpack_archive(sys.argv[1], sys.argv[2])' \
-                "$archive" "$dest.tmp"
-            local top
-            top=$(dirname "$(find "$dest.tmp" -maxdepth 3 -path '*/odoo/release.py' | head -n1)")
-            [[ $top != . ]] || af_die "ODOO_SOURCE: no odoo/release.py inside $archive"
-            mv "$(dirname "$top")" "$dest"
-            rm -rf "$dest.tmp"
-            ;;
-        *://* | git@* | *.git)
-            if [[ ! -f $dest/odoo/release.py ]]; then
-                rm -rf "$dest"
-                af_log "cloning $source (branch 18.0) into $dest"
-                git clone --depth 1 -b 18.0 "$source" "$dest"
-            fi
-            ;;
-        *) af_die "ODOO_SOURCE='$source' is neither a folder, a git URL nor a tarball" ;;
-    esac
-    af_install_odoo_from_dir "$dest"
-}
-
+# ODOO_SOURCE: an Odoo 18.0 source folder (installed editable with its
+# requirements.txt), or anything pip installs: a tarball path or URL, a git URL.
 af_ensure_odoo() {
     af_odoo_importable && return 0
-    [[ -n ${ODOO_SOURCE:-} ]] || af_odoo_help
-    af_install_odoo "$ODOO_SOURCE"
+    [[ -n ${ODOO_SOURCE:-} ]] || af_die "Odoo 18.0 is not importable by '$AF_PYTHON'.
+  Install it once from Odoo's source of branch 18.0 (nightly archive or git clone):
+      $AF_PYTHON -m pip install -r odoo18/requirements.txt && $AF_PYTHON -m pip install -e odoo18
+  or set ODOO_SOURCE to a source folder, a tarball or a git URL and run the
+  command again (e.g. make test ODOO_SOURCE=/path/to/odoo18): it is installed for you."
+    if [[ -d $ODOO_SOURCE ]]; then
+        af_log "installing Odoo's requirements and Odoo from $ODOO_SOURCE into $AF_PYTHON"
+        # python-ldap & co need system headers: an optional requirement that
+        # fails is skipped, the import check below says whether Odoo runs
+        "$AF_PYTHON" -m pip install -r "$ODOO_SOURCE/requirements.txt" \
+            || xargs -a <(grep -Ev '^\s*(#|$)' "$ODOO_SOURCE/requirements.txt") -d '\n' -n1 \
+                "$AF_PYTHON" -m pip install || true
+        "$AF_PYTHON" -m pip install --no-deps -e "$ODOO_SOURCE"
+    else
+        af_log "installing Odoo from $ODOO_SOURCE into $AF_PYTHON"
+        "$AF_PYTHON" -m pip install "$ODOO_SOURCE"
+    fi
     af_odoo_importable || af_die "Odoo 18.0 still not importable after installing ODOO_SOURCE=$ODOO_SOURCE"
 }
 
@@ -171,24 +74,20 @@ af_ensure_manifest() {
 # af_free_port FIRST [HOST]: first TCP port >= FIRST that can be bound on HOST;
 # FIRST=0 asks the kernel for any free port.
 af_free_port() {
-    "$AF_PYTHON" - "$1" "${2:-127.0.0.1}" <<'EOF'
+    "$AF_PYTHON" - "$1" "${2:-127.0.0.1}" <<'PY'
 import socket, sys
 
 first, host = int(sys.argv[1]), sys.argv[2]
 for port in [0] if first == 0 else range(first, 65536):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind((host, port))
-    except OSError:
-        continue
-    else:
-        print(s.getsockname()[1])
-        sys.exit(0)
-    finally:
-        s.close()
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            continue
+        sys.exit(print(s.getsockname()[1]))
 sys.exit("no free TCP port from %d" % first)
-EOF
+PY
 }
 
 af_port_is_free() { [[ $(af_free_port "$1" "${2:-127.0.0.1}") == "$1" ]]; }
@@ -198,21 +97,14 @@ af_port_is_free() { [[ $(af_free_port "$1" "${2:-127.0.0.1}") == "$1" ]]; }
 af_is_root() { [[ $(id -u) -eq 0 ]]; }
 
 # run a PostgreSQL server program as the postgres OS user when we are root
+# (PostgreSQL refuses to run as root)
 af_as_pg() {
     if af_is_root; then
-        if command -v runuser >/dev/null; then
-            (cd / && runuser -u postgres -- "$@")
-        else
-            local cmd
-            printf -v cmd '%q ' "$@"
-            (cd / && su postgres -s /bin/sh -c "$cmd")
-        fi
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
 }
-
-af_pg_can_traverse() { af_as_pg test -x "$1" 2>/dev/null; }
 
 af_pg_bindir() {
     if [[ -n ${PG_BINDIR:-} ]]; then
@@ -225,7 +117,7 @@ af_pg_bindir() {
     fi
     local d
     # shellcheck disable=SC2012 # plain paths, version-sorted
-    for d in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin /usr/pgsql-*/bin 2>/dev/null | sort -V -r); do
+    for d in $(ls -d /usr/lib/postgresql/*/bin /usr/pgsql-*/bin 2>/dev/null | sort -V -r); do
         if [[ -x $d/pg_ctl && -x $d/initdb ]]; then
             echo "$d"
             return
@@ -238,19 +130,14 @@ af_pg_bindir() {
 af_pg_locate() {
     [[ -z ${AF_PG_BASE:-} ]] || return 0
     af_mkdir_local
-    if [[ -n ${PG_DIR:-} ]]; then
-        AF_PG_BASE=$PG_DIR
-    else
-        AF_PG_BASE=$AF_LOCAL/pg
-        if af_is_root && ! id postgres >/dev/null 2>&1; then
-            af_die "running as root but there is no 'postgres' OS user to run PostgreSQL (PostgreSQL refuses root)"
-        fi
-        if af_is_root && ! af_pg_can_traverse "$AF_LOCAL"; then
-            local hash tmp
-            hash=$(printf %s "$AF_ROOT" | "$AF_PYTHON" -c 'import hashlib, sys; print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest()[:10])')
-            tmp=${TMPDIR:-/tmp}
-            af_pg_can_traverse "$tmp" || tmp=/tmp
-            AF_PG_BASE=$tmp/$AF_MODULE-pg-$hash
+    AF_PG_BASE=${PG_DIR:-$AF_LOCAL/pg}
+    if [[ -z ${PG_DIR:-} ]] && af_is_root; then
+        id postgres >/dev/null 2>&1 \
+            || af_die "running as root but there is no 'postgres' OS user to run PostgreSQL (PostgreSQL refuses root)"
+        # a clone in a folder the postgres user cannot enter (a root-owned
+        # mktemp -d) keeps its cluster in /tmp
+        if ! af_as_pg test -x "$AF_LOCAL" 2>/dev/null; then
+            AF_PG_BASE=/tmp/$AF_MODULE-pg-$(printf %s "$AF_ROOT" | sha1sum | cut -c1-10)
             [[ -n ${AF_PG_QUIET:-} ]] \
                 || af_log "the postgres user cannot reach $AF_ROOT: cluster placed in $AF_PG_BASE"
         fi
@@ -275,9 +162,8 @@ af_pg_running_port() { sed -n 4p "$AF_PG_DATA/postmaster.pid"; }
 af_pg_init() {
     local bindir=$1
     af_log "creating the private PostgreSQL cluster in $AF_PG_DATA"
-    mkdir -p "$AF_PG_BASE"
-    chmod 755 "$AF_PG_BASE"
     mkdir -p "$AF_PG_DATA"
+    chmod 755 "$AF_PG_BASE"
     chmod 700 "$AF_PG_DATA"
     [[ $AF_PG_SOCKDIR == /tmp ]] || mkdir -p "$AF_PG_SOCKDIR"
     touch "$AF_PG_LOG"
@@ -285,20 +171,19 @@ af_pg_init() {
         chown postgres: "$AF_PG_BASE" "$AF_PG_DATA" "$AF_PG_LOG"
         [[ $AF_PG_SOCKDIR == /tmp ]] || chown postgres: "$AF_PG_SOCKDIR"
     fi
-    local initdb_log=$AF_PG_BASE/initdb.log
-    if ! af_as_pg "$bindir/initdb" -D "$AF_PG_DATA" --auth=trust -U odoo -E UTF8 \
-        --locale=C.UTF-8 >"$initdb_log" 2>&1; then
-        # systems without the C.UTF-8 locale
+    local locale
+    for locale in --locale=C.UTF-8 --no-locale; do # no C.UTF-8 on some systems
         rm -rf "${AF_PG_DATA:?}"/*
-        af_as_pg "$bindir/initdb" -D "$AF_PG_DATA" --auth=trust -U odoo -E UTF8 \
-            --no-locale >"$initdb_log" 2>&1 \
-            || {
-                cat "$initdb_log" >&2
-                af_die "initdb failed (see above)"
-            }
-    fi
+        if af_as_pg "$bindir/initdb" -D "$AF_PG_DATA" --auth=trust -U odoo -E UTF8 \
+            "$locale" >"$AF_PG_BASE/initdb.log" 2>&1; then
+            break
+        fi
+        [[ $locale == --no-locale ]] || continue
+        cat "$AF_PG_BASE/initdb.log" >&2
+        af_die "initdb failed (see above)"
+    done
     # a throwaway development cluster: favour speed over durability
-    af_as_pg sh -c "cat >> '$AF_PG_DATA/postgresql.conf'" <<EOF
+    af_as_pg sh -c "cat >> '$AF_PG_DATA/postgresql.conf'" <<CONF
 
 # --- $AF_MODULE development cluster
 listen_addresses = '127.0.0.1'
@@ -307,7 +192,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 100
-EOF
+CONF
 }
 
 # Ensure the cluster exists and runs. Sets PGPORT (exported) and
@@ -317,9 +202,8 @@ af_pg_start() {
     local bindir
     bindir=$(af_pg_bindir)
     AF_PG_STARTED=0
-    mkdir -p "$AF_LOCAL"
     exec 8>"$AF_LOCAL/pg.lock"
-    if command -v flock >/dev/null; then flock 8; fi
+    flock 8
     if af_pg_running; then
         local port
         port=$(af_pg_running_port)
@@ -377,25 +261,14 @@ af_pg_status() {
     fi
 }
 
-# af_sql DB SQL: run one statement on the cluster, print the first column of
-# each row. DB "postgres" for maintenance statements (run in autocommit).
-af_sql() {
-    "$AF_PYTHON" - "$PGPORT" "$1" "$2" <<'EOF'
-import sys
-
-import psycopg2
-
-port, db, sql = sys.argv[1:]
-conn = psycopg2.connect(host="127.0.0.1", port=port, user="odoo", dbname=db)
-conn.autocommit = True
-with conn.cursor() as cr:
-    cr.execute(sql)
-    if cr.description:
-        for row in cr.fetchall():
-            print(row[0])
-conn.close()
-EOF
+af_psql() {
+    local psql
+    psql=$(command -v psql || echo "$(af_pg_bindir)/psql")
+    "$psql" -X -h 127.0.0.1 -p "$PGPORT" -U odoo "$@"
 }
+
+# af_sql DB SQL: run one statement, print the first column of each row
+af_sql() { af_psql -d "$1" -qAt -v ON_ERROR_STOP=1 -c "$2"; }
 
 af_db_exists() {
     [[ -n $(af_sql postgres "SELECT 1 FROM pg_database WHERE datname = '$1'") ]]
@@ -407,49 +280,56 @@ af_module_state() {
     af_sql "$1" "SELECT state FROM ir_module_module WHERE name = '$AF_MODULE'" 2>/dev/null || true
 }
 
-af_db_drop() {
-    af_sql postgres "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" >/dev/null
-    rm -rf "${AF_LOCAL:?}/data/filestore/$1"
-}
-
 # ----------------------------------------------------------------- Odoo itself
 
+# The addon's entries, without the repository's tooling: what setup.py puts
+# in the wheel.
+af_addon_entry() {
+    case $1 in
+        scripts | bench | build | dist | Makefile | setup.py | pyproject.toml | \
+            test-requirements.txt | checklog-odoo.cfg | __pycache__ | *.egg-info | "*") return 1 ;;
+    esac
+}
+
 # .local/addons/automation_flow: the module under its real name, whatever the
-# clone's folder is called. It is a folder of symlinks to the top-level entries
-# of the repository (hidden ones, scripts/ and bench/ left out), not one
-# symlink to the root: that would put .local/addons/automation_flow inside
-# itself, and Odoo's translation export walks modules following symlinks.
+# clone's folder is called, for Odoo and for the linters that read the name
+# from the folder. It is a folder of symlinks to the addon's top-level entries,
+# not one symlink to the root: that would put .local/addons/automation_flow
+# inside itself, and Odoo's translation export walks modules following symlinks.
 af_link_module() {
     af_mkdir_local
     local farm=$AF_LOCAL/addons/$AF_MODULE entry name
-    mkdir -p "$AF_LOCAL/addons"
-    [[ ! -L $farm ]] || rm -f "$farm" # older layout: a single symlink
     mkdir -p "$farm"
     for entry in "$farm"/*; do
         name=${entry##*/}
-        if [[ -L $entry ]] && { [[ ! -e $AF_ROOT/$name ]] || af_link_excluded "$name"; }; then
+        if [[ -L $entry ]] && { [[ ! -e $AF_ROOT/$name ]] || ! af_addon_entry "$name"; }; then
             rm -f "$entry"
         fi
     done
     for entry in "$AF_ROOT"/*; do
         name=${entry##*/}
-        af_link_excluded "$name" && continue
+        af_addon_entry "$name" || continue
         [[ -L $farm/$name ]] || ln -s "$entry" "$farm/$name"
     done
 }
-af_link_excluded() { [[ $1 == scripts || $1 == bench || $1 == __pycache__ || $1 == "*" ]]; }
 
 # Writes .local/odoo.conf (+ the module link); sets AF_ODOO_CONF, AF_ODOO_CMD
 af_odoo_config() {
     af_link_module
-    local odoo_dir addons=$AF_LOCAL/addons
-    odoo_dir=$("$AF_PYTHON" -c 'import odoo, os; print(os.path.dirname(os.path.realpath(odoo.__file__)))')
+    local odoo_dir addons=$AF_LOCAL/addons installed
+    read -r odoo_dir installed < <("$AF_PYTHON" -c '
+import importlib.util, os, odoo
+spec = importlib.util.find_spec("odoo.addons.automation_flow")
+print(os.path.dirname(os.path.realpath(odoo.__file__)), spec.origin if spec else "")')
+    # Odoo looks in its own addons namespace first: an installed wheel would be
+    # loaded instead of this clone
+    [[ -z $installed || $(realpath "$installed") == "$AF_ROOT"/* ]] || af_die "automation_flow is installed in $AF_PYTHON ($installed), Odoo would load it instead of this clone: $AF_PYTHON -m pip uninstall odoo-addon-automation_flow"
     local d
     for d in "$(dirname "$odoo_dir")/addons" "$odoo_dir/addons"; do
         [[ -d $d ]] && addons=$addons,$d
     done
     AF_ODOO_CONF=$AF_LOCAL/odoo.conf
-    cat >"$AF_ODOO_CONF" <<EOF
+    cat >"$AF_ODOO_CONF" <<CONF
 ; generated by scripts/odoo-env.sh on each run: do not edit
 [options]
 db_host = 127.0.0.1
@@ -460,7 +340,7 @@ addons_path = $addons
 data_dir = $AF_LOCAL/data
 without_demo = False
 http_interface = ${HTTP_INTERFACE:-127.0.0.1}
-EOF
+CONF
     # how to start Odoo: odoo-bin of a source tree, else the package itself
     if [[ -f $(dirname "$odoo_dir")/odoo-bin ]]; then
         AF_ODOO_CMD=("$AF_PYTHON" "$(dirname "$odoo_dir")/odoo-bin")
@@ -469,11 +349,20 @@ EOF
     fi
 }
 
-# af_odoo ARGS...: run Odoo with the generated configuration
+# af_odoo [SUBCOMMAND] ARGS...: run Odoo with the generated configuration;
+# a sub-command (shell, db, ...) must come before the options
 af_odoo() {
     [[ -n ${AF_ODOO_CONF:-} ]] || af_odoo_config
-    TZ=UTC "${AF_ODOO_CMD[@]}" -c "$AF_ODOO_CONF" "$@"
+    local command=()
+    if [[ $# -gt 0 && $1 != -* ]]; then
+        command=("$1")
+        shift
+    fi
+    TZ=UTC "${AF_ODOO_CMD[@]}" "${command[@]}" -c "$AF_ODOO_CONF" "$@"
 }
+
+# drop a database and its filestore (Odoo's own `db drop`)
+af_db_drop() { af_odoo db drop "$1" >/dev/null 2>&1; }
 
 # ------------------------------------------------------------------------ CLI
 
@@ -487,16 +376,14 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
         stop) af_pg_stop ;;
         status) af_pg_status ;;
         destroy) af_pg_destroy ;;
-        dropdb)
-            [[ -n ${2:-} ]] || af_die "usage: $0 dropdb DB"
-            af_pg_start
-            af_db_drop "$2"
-            af_log "database '$2' dropped"
-            ;;
         psql)
             shift
             af_pg_start
-            PGDATABASE=${PGDATABASE:-postgres} exec psql -h 127.0.0.1 -p "$PGPORT" -U odoo "$@"
+            af_psql -d "${1:-postgres}" "${@:2}"
+            ;;
+        addons-dir)
+            af_link_module
+            echo "$AF_LOCAL/addons"
             ;;
         odoo)
             shift
@@ -505,7 +392,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
             af_odoo "$@"
             ;;
         *)
-            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
             exit 2
             ;;
     esac

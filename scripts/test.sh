@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # `make test`: install automation_flow (with its demo data) in a fresh throwaway
-# database of the private cluster, run its Odoo tests, then the linters.
-# Fails on a non-zero Odoo exit, any ERROR/CRITICAL log line, a module that did
-# not install, zero tests run, or a linter failure. Last line: "N passed, N failed".
+# database of the private cluster, run its Odoo tests, then, on a full run, the
+# wheel test (scripts/test-wheel.sh) and the linters (make lint).
+# Fails on a non-zero Odoo exit, an ERROR/CRITICAL log record (checklog-odoo),
+# a module that did not install, zero tests run, a translation template that
+# is not current, a failed wheel test or lint. Last line: "N passed, N failed".
 #
-# Variables: TEST_TAGS (default /automation_flow), TEST_DB (default
-# automation_flow_test_<timestamp>_<random>), KEEP_DB=1 (keep the database),
-# HTTP_PORT (default: any free port), SKIP_LINT=1, ODOO_ARGS (extra Odoo flags).
+# Variables: TEST_TAGS (default /automation_flow; when set, the wheel test is
+# skipped), TEST_DB (default automation_flow_test_<timestamp>_<random>),
+# KEEP_DB=1 (keep the database), HTTP_PORT (default: any free port),
+# SKIP_LINT=1, SKIP_WHEEL=1, ODOO_ARGS (extra Odoo flags).
 set -euo pipefail
 # shellcheck source=scripts/odoo-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/odoo-env.sh"
 
 af_ensure_odoo
 af_ensure_manifest
+"$AF_PYTHON" -m pip install -q -r "$AF_ROOT/test-requirements.txt"
 
 LOG=$AF_LOCAL/test.log
+[[ -z ${TEST_TAGS:-} ]] || SKIP_WHEEL=1
 TEST_TAGS=${TEST_TAGS:-/$AF_MODULE}
 DB=${TEST_DB:-${AF_MODULE}_test_$(date +%Y%m%d_%H%M%S)_$RANDOM}
 [[ $DB =~ ^[A-Za-z0-9_-]+$ ]] || af_die "invalid database name '$DB'"
@@ -26,9 +31,9 @@ cleanup() {
     set +e
     if ((DB_CREATED)); then
         if [[ ${KEEP_DB:-0} == 1 ]]; then
-            af_log "database '$DB' kept (KEEP_DB=1); drop it with: scripts/odoo-env.sh dropdb $DB"
+            af_log "database '$DB' kept (KEEP_DB=1); drop it with: scripts/odoo-env.sh odoo db drop $DB"
         else
-            af_db_drop "$DB" 2>/dev/null && af_log "database '$DB' dropped"
+            af_db_drop "$DB" && af_log "database '$DB' dropped"
         fi
         DB_CREATED=0
     fi
@@ -64,9 +69,8 @@ seconds=$(($(date +%s) - start))
 problems=()
 ((odoo_rc == 0)) || problems+=("Odoo exited with status $odoo_rc")
 
-log_re='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3} [0-9]+ (ERROR|CRITICAL) '
-n_errors=$(grep -cE "$log_re" "$LOG" || true)
-((n_errors == 0)) || problems+=("$n_errors log line(s) at level ERROR/CRITICAL")
+echo "---- checklog-odoo"
+checklog-odoo -c "$AF_ROOT/checklog-odoo.cfg" "$LOG" || problems+=("the log has ERROR/CRITICAL records (see above)")
 
 state=$(af_module_state "$DB")
 [[ $state == installed ]] || problems+=("module $AF_MODULE is not installed (state: '${state:-none}')")
@@ -95,20 +99,27 @@ fi
 
 cleanup
 
-lint_rc=0
+if [[ ${SKIP_WHEEL:-0} != 1 ]]; then
+    echo "---- wheel test"
+    wheel_start=$(date +%s)
+    if "$AF_ROOT/scripts/test-wheel.sh"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        problems+=("the wheel test failed")
+    fi
+    wheel_seconds=$(($(date +%s) - wheel_start))
+fi
+
 if [[ ${SKIP_LINT:-0} != 1 ]]; then
     echo "---- lint"
-    "$AF_ROOT/scripts/lint.sh" || lint_rc=$?
-    ((lint_rc == 0)) || problems+=("lint failed")
+    make -C "$AF_ROOT" --no-print-directory lint || problems+=("lint failed")
 fi
 
 echo "---- summary"
-if ((n_errors > 0)); then
-    echo "ERROR/CRITICAL lines (first 20, full log: $LOG):"
-    grep -E "$log_re" "$LOG" | head -n 20 | cut -c1-300
-fi
 for p in "${problems[@]}"; do echo "FAILED: $p"; done
-((${#problems[@]} == 0)) && echo "OK: tests and lint passed"
+((${#problems[@]} == 0)) && echo "OK: tests passed"
 printf 'Odoo install + tests took %dm%02ds (log: %s)\n' $((seconds / 60)) $((seconds % 60)) "$LOG"
+[[ -z ${wheel_seconds:-} ]] || printf 'wheel test took %dm%02ds\n' $((wheel_seconds / 60)) $((wheel_seconds % 60))
 echo "$passed passed, $failed failed"
 ((${#problems[@]} == 0))
