@@ -5,11 +5,10 @@ import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
-from psycopg2 import errors as pg_errors
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
@@ -29,15 +28,6 @@ UNIQUE_FIELD_TYPES = ("char", "many2one", "integer", "selection")
 DEFAULT_ENROLL_BATCH_SIZE = 5000
 # Days of enrollments drawn in the flow's trend (kanban card).
 TREND_DAYS = 14
-
-
-# Another worker changed a row this transaction needs: nobody's fault, the
-# work is retried later.
-RETRYABLE_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.LockNotAvailable,
-    pg_errors.DeadlockDetected,
-)
 
 
 def is_testing():
@@ -685,7 +675,7 @@ class AutomationFlow(models.Model):
             try:
                 with isolated(self.env.cr, commit):
                     flow._enroll(commit=commit)
-            except RETRYABLE_ERRORS as error:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
                 # Another worker enrolls the same flow right now: the unique
                 # indexes stopped the duplicates, the next run goes on.
                 _logger.info("Enrollment of flow %s postponed: %s", flow.id, error)

@@ -10,7 +10,7 @@ SINGLE_RECORD_CODE = re.compile(r"\brecord\b")
 MULTI_RECORD_CODE = re.compile(r"\brecords\b")
 
 
-# One file per step type, as habit 1 of the style guide wants.
+# One file per step type, each extending the step (DESIGN.md, Executors).
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 

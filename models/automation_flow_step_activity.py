@@ -26,7 +26,7 @@ def _rounds_of_distinct(res_ids):
     return rounds
 
 
-# One file per step type, as habit 1 of the style guide wants.
+# One file per step type, each extending the step (DESIGN.md, Executors).
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 

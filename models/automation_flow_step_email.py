@@ -35,7 +35,7 @@ RENDERED_FIELDS = (
 )
 
 
-# One file per step type, as habit 1 of the style guide wants.
+# One file per step type, each extending the step (DESIGN.md, Executors).
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 

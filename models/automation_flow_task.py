@@ -8,6 +8,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
@@ -20,7 +21,7 @@ from ..reasons import (
     render,
     search_reason,
 )
-from .automation_flow import RETRYABLE_ERRORS, is_testing
+from .automation_flow import is_testing
 
 _logger = logging.getLogger(__name__)
 
@@ -488,7 +489,7 @@ class AutomationFlowTask(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._on_event(event)
-        except RETRYABLE_ERRORS:
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             if request:
                 raise
             _logger.warning(
@@ -770,7 +771,7 @@ class AutomationFlowTask(models.Model):
         while True:
             try:
                 tasks = self._acquire_due_tasks(batch_size, exclude_ids=postponed_ids)
-            except RETRYABLE_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if not commit:
                     raise
                 # Another worker committed some of these tasks after this
@@ -782,7 +783,7 @@ class AutomationFlowTask(models.Model):
             try:
                 with self.env.cr.savepoint():
                     tasks._execute()
-            except RETRYABLE_ERRORS as error:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
                 _logger.info(
                     "Tasks postponed, another worker holds their rows: %s", error
                 )
@@ -808,7 +809,7 @@ class AutomationFlowTask(models.Model):
         try:
             with self.env.cr.savepoint():
                 self.env["automation.flow.enrollment"]._close_finished()
-        except RETRYABLE_ERRORS:
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             # Another worker closes the same enrollments right now.
             _logger.info("Finished enrollments left to the other worker.")
         self._schedule_next_run(taken)
@@ -905,7 +906,7 @@ class AutomationFlowTask(models.Model):
             try:
                 with self.env.cr.savepoint():
                     tasks._execute_step_tasks(step)
-            except RETRYABLE_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
             except RetryableTaskError as error:
                 tasks._retry_later(error)
@@ -917,7 +918,7 @@ class AutomationFlowTask(models.Model):
                     try:
                         with self.env.cr.savepoint():
                             task._execute_step_tasks(step)
-                    except RETRYABLE_ERRORS:
+                    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                         raise
                     except RetryableTaskError as task_error:
                         task._retry_later(task_error)

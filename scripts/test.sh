@@ -113,7 +113,9 @@ fi
 
 if [[ ${SKIP_LINT:-0} != 1 ]]; then
     echo "---- lint"
+    lint_start=$(date +%s)
     make -C "$AF_ROOT" --no-print-directory lint || problems+=("lint failed")
+    lint_seconds=$(($(date +%s) - lint_start))
 fi
 
 echo "---- summary"
@@ -121,5 +123,6 @@ for p in "${problems[@]}"; do echo "FAILED: $p"; done
 ((${#problems[@]} == 0)) && echo "OK: tests passed"
 printf 'Odoo install + tests took %dm%02ds (log: %s)\n' $((seconds / 60)) $((seconds % 60)) "$LOG"
 [[ -z ${wheel_seconds:-} ]] || printf 'wheel test took %dm%02ds\n' $((wheel_seconds / 60)) $((wheel_seconds % 60))
+[[ -z ${lint_seconds:-} ]] || printf 'lint took %dm%02ds\n' $((lint_seconds / 60)) $((lint_seconds % 60))
 echo "$passed passed, $failed failed"
 ((${#problems[@]} == 0))

@@ -26,3 +26,4 @@ from . import test_template_model
 from . import test_activity_assignee
 from . import test_field_values
 from . import test_uninstall
+from . import test_query_budget

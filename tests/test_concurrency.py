@@ -4,12 +4,11 @@ import threading
 from contextlib import closing
 
 from odoo import SUPERUSER_ID, api
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import mute_logger
-
-from ..models.automation_flow import RETRYABLE_ERRORS
 
 
 @tagged("post_install", "-at_install")
@@ -123,7 +122,7 @@ class TestConcurrentWorkers(BaseCase):
             try:
                 with mute_logger("odoo.sql_db"):
                     outcome["enrolled"] = len(flow_second._enroll())
-            except RETRYABLE_ERRORS as error:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
                 outcome["postponed"] = error
                 second.env.cr.rollback()
 

@@ -1,0 +1,79 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Query budgets of the engine's hot paths: the counts the benchmark relies on
+(readme/DEVELOP.md, Benchmark). Each budget is per batch or per event, the
+same whatever the number of records: a query per record fails here first.
+``assertQueryCount`` fails above the budget and only logs below it: a change
+that needs more queries on purpose raises the budget here, and says why."""
+
+from odoo.tests import HttpCase, TransactionCase, freeze_time, tagged, warmup
+
+from .common import HOUR, NOW, AutomationFlowCase, AutomationFlowEventCase
+
+# One enrollment batch: the flow's search query with the "not enrolled yet"
+# check, the INSERT ... RETURNING of the enrollments, one INSERT of tasks per
+# root step, and the ORM's reads of the flow and its steps.
+ENROLL_BUDGET = 5
+# One scheduler batch running an email, an activity and a server action step.
+EXECUTE_BUDGET = 49
+# Opening the email (the tracking pixel), first time and again: Odoo's own
+# per-request queries and the event's UPDATEs.
+OPEN_BUDGET = 6
+REOPEN_BUDGET = 2
+# A reply through the mail gateway: Odoo's routing and message_post, plus the
+# lookup of the task by Message-Id and the event's UPDATEs.
+REPLY_BUDGET = 42
+
+
+@tagged("post_install", "-at_install")
+class TestQueryBudgetEngine(AutomationFlowCase):
+    def flow_on(self, partners):
+        flow = self.create_flow(domain=repr([("id", "in", partners.ids)]))
+        self.add_step(flow, "email")
+        self.add_step(flow, "activity")
+        self.add_step(flow, "action")
+        return self.start(flow)
+
+    @warmup
+    def test_enroll_one_batch(self):
+        for size in (2, 6):
+            flow = self.flow_on(self.partners[:size])
+            with self.subTest(records=size), self.assertQueryCount(ENROLL_BUDGET):
+                flow._enroll()
+            self.assertEqual(len(flow.enrollment_ids), size)
+
+    @warmup
+    def test_execute_one_batch(self):
+        for size in (2, 6):
+            flow = self.flow_on(self.partners[:size])
+            flow._enroll()
+            with self.subTest(records=size), self.assertQueryCount(EXECUTE_BUDGET):
+                self.run_due()
+            for step in flow.step_ids:
+                self.assertTasks(step, self.partners[:size], "done")
+
+
+@tagged("post_install", "-at_install")
+class TestQueryBudgetOpen(AutomationFlowEventCase, HttpCase):
+    @warmup
+    def test_open(self):
+        tasks = self.queue_emails()
+        pixel = self.tracking_paths(tasks[0])[0]
+        self.send_emails(tasks)
+        for budget, at in ((OPEN_BUDGET, NOW + HOUR), (REOPEN_BUDGET, NOW + 2 * HOUR)):
+            with freeze_time(at), self.assertQueryCount(budget):
+                response = self.url_open(pixel)
+            self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(tasks[0].opened_at, NOW + HOUR, "the first open counts")
+
+
+@tagged("post_install", "-at_install")
+class TestQueryBudgetReply(AutomationFlowEventCase, TransactionCase):
+    @warmup
+    def test_reply(self):
+        tasks = self.queue_emails()
+        self.send_emails(tasks)
+        with self.assertQueryCount(REPLY_BUDGET):
+            self.reply(tasks[0], at=NOW + HOUR)
+        self.assertEqual(tasks[0].replied_at, NOW + HOUR)
