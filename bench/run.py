@@ -491,7 +491,7 @@ def print_table(results, file):
 
 
 def markdown_table(results):
-    """The results as the Markdown table of readme/BENCHMARK.md."""
+    """The results as the Markdown table of readme/DEVELOP.md (Benchmark)."""
     lines = [
         "| N | phase | records | seconds | records/s | queries/record | commits "
         "| peak RSS (MB) | notes |",
