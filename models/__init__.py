@@ -1,3 +1,4 @@
+from . import automation_flow_domain_mixin
 from . import automation_flow
 from . import automation_flow_tag
 from . import automation_flow_filter

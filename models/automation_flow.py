@@ -10,7 +10,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
-from odoo.tools.safe_eval import safe_eval
 
 from ..engine import states
 from ..reasons import Reason
@@ -53,7 +52,7 @@ def isolated(cr, commit):
 class AutomationFlow(models.Model):
     _name = "automation.flow"
     _description = "Automation Flow"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "automation.flow.domain.mixin"]
     _order = "id desc"
 
     name = fields.Char(required=True, tracking=True)
@@ -377,31 +376,30 @@ class AutomationFlow(models.Model):
     # ------------------------------------------------------------------
 
     def _get_records_domain(self):
-        """The domain a record of the flow's model must match to take part."""
+        """The domain a record of the flow's model must match to take part,
+        evaluated now (see ``automation.flow.domain.mixin``)."""
         self.ensure_one()
-        try:
-            domains = [safe_eval(self.domain or "[]")]
-            if self.filter_id:
-                domains.append(safe_eval(self.filter_id.domain or "[]"))
-            Model = self.env[self.model]
-            # Besides the record rules of the responsible (see
-            # ``_responsible_model``), which do not bind the superuser.
-            if "company_id" in Model._fields:
-                domains.append([("company_id", "in", [False, self.company_id.id])])
-            domain = expression.AND(domains)
-            # Validates field names and operators against the model.
-            Model._where_calc(domain)
-        except Exception as error:
-            raise ValidationError(
-                _(
-                    "The domain of the flow %(flow)s is not valid for %(model)s: "
-                    "%(error)s",
-                    flow=self.name,
-                    model=self.model_id.name,
-                    error=error,
+        # Evaluated for the responsible, who enrolls: ``uid`` and "today" are
+        # theirs, whoever pressed Run or runs the scheduler.
+        domains = [self._eval_domain(self.domain, self.model, self.user_id)]
+        if self.filter_id:
+            domains.append(
+                self.filter_id._eval_domain(
+                    self.filter_id.domain, self.model, self.user_id
                 )
-            ) from error
-        return domain
+            )
+        # Besides the record rules of the responsible (see
+        # ``_responsible_model``), which do not bind the superuser.
+        if "company_id" in self.env[self.model]._fields:
+            domains.append([("company_id", "in", [False, self.company_id.id])])
+        return expression.AND(domains)
+
+    def _domain_error(self, reason):
+        return _(
+            "The domain of the flow %(flow)s cannot be used: %(reason)s",
+            flow=self.name,
+            reason=reason,
+        )
 
     def _responsible_model(self):
         """The flow's model as the flow's responsible, in the flow's company

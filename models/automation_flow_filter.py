@@ -1,8 +1,6 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools.safe_eval import safe_eval
 
 
 class AutomationFlowFilter(models.Model):
@@ -10,6 +8,7 @@ class AutomationFlowFilter(models.Model):
 
     _name = "automation.flow.filter"
     _description = "Automation Flow Saved Filter"
+    _inherit = ["automation.flow.domain.mixin"]
     _order = "name"
 
     name = fields.Char(required=True, translate=True)
@@ -40,17 +39,11 @@ class AutomationFlowFilter(models.Model):
     @api.constrains("model_id", "domain")
     def _check_domain(self):
         for saved_filter in self:
-            try:
-                self.env[saved_filter.model_id.model]._where_calc(
-                    safe_eval(saved_filter.domain or "[]")
-                )
-            except Exception as error:
-                raise ValidationError(
-                    _(
-                        "The domain of the filter %(filter)s is not valid for "
-                        "%(model)s: %(error)s",
-                        filter=saved_filter.name,
-                        model=saved_filter.model_id.name,
-                        error=error,
-                    )
-                ) from error
+            saved_filter._eval_domain(saved_filter.domain, saved_filter.model)
+
+    def _domain_error(self, reason):
+        return _(
+            "The domain of the saved filter %(filter)s cannot be used: %(reason)s",
+            filter=self.name,
+            reason=reason,
+        )

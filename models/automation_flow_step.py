@@ -4,7 +4,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
-from odoo.tools.safe_eval import safe_eval
 
 from ..engine import retry, schedule, states, triggers
 from .automation_flow_task import EVENT_ICONS
@@ -42,6 +41,7 @@ class AutomationFlowStep(models.Model):
 
     _name = "automation.flow.step"
     _description = "Automation Flow Step"
+    _inherit = ["automation.flow.domain.mixin"]
     _order = "sequence, id"
     _parent_store = True
 
@@ -397,18 +397,16 @@ class AutomationFlowStep(models.Model):
                         model=step.model_id.name,
                     )
                 )
-            try:
-                self.env[step.model]._where_calc(safe_eval(step.domain or "[]"))
-            except Exception as error:
-                raise ValidationError(
-                    _(
-                        "The domain of the step %(step)s is not valid for "
-                        "%(model)s: %(error)s",
-                        step=step.name,
-                        model=step.model_id.name,
-                        error=error,
-                    )
-                ) from error
+            step._eval_domain(step.domain, step.model, step.flow_id.user_id)
+
+    def _domain_error(self, reason):
+        return _(
+            "The domain of the step %(step)s of the flow %(flow)s cannot be "
+            "used: %(reason)s",
+            step=self.name,
+            flow=self.flow_id.name,
+            reason=reason,
+        )
 
     def _retry_pattern(self):
         """Seconds before the next attempt, by attempt (see engine/retry.py).
@@ -449,7 +447,10 @@ class AutomationFlowStep(models.Model):
         """The flow's domain and the step's, as one domain."""
         self.ensure_one()
         return expression.AND(
-            [self.flow_id._get_records_domain(), safe_eval(self.domain or "[]")]
+            [
+                self.flow_id._get_records_domain(),
+                self._eval_domain(self.domain, self.model, self.flow_id.user_id),
+            ]
         )
 
     def _anchor_sql(self, alias):

@@ -27,3 +27,4 @@ from . import test_activity_assignee
 from . import test_field_values
 from . import test_uninstall
 from . import test_query_budget
+from . import test_domains

@@ -29,7 +29,7 @@ class TestEngineDoctests(BaseCase):
         modules = engine_modules()
         self.assertGreaterEqual(
             {module.__name__.rpartition(".")[2] for module in modules},
-            {"retry", "schedule", "states", "triggers"},
+            {"domains", "retry", "schedule", "states", "triggers"},
         )
         for module in modules:
             with self.subTest(module=module.__name__):
