@@ -28,3 +28,4 @@ from . import test_field_values
 from . import test_uninstall
 from . import test_query_budget
 from . import test_domains
+from . import test_manager_without_settings
