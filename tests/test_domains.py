@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import datetime
 
+from odoo import SUPERUSER_ID
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -118,19 +119,23 @@ class TestDomains(AutomationFlowCase):
         self.assertTasks(step, partners[:2], "done")
         self.assertTasks(step, partners[2:], "skipped")
 
-    def test_user_and_uid_are_the_current_user(self):
+    def test_user_and_uid_are_the_flows_responsible(self):
         mine = self.partners.create(
             {"name": "Flow contact of the manager", "user_id": self.manager.id}
         )
         flow = self.create_flow(
             domain="[('name', '=like', 'Flow contact%'), ('user_id', '=', uid)]"
         )
+        self.assertEqual(flow.user_id, self.manager)
         step = self.add_step(
             flow, "action", domain="[('user_id.login', '=', user.login)]"
         )
-        self.start(flow)
-        flow.action_run()
-        self.run_due()
+        self.start(flow, periodic=True)
+        # The cron enrolls and runs as OdooBot: "my contacts" are still the
+        # responsible's.
+        odoobot = self.env(user=SUPERUSER_ID)
+        odoobot["automation.flow"]._cron_enroll_periodic()
+        odoobot["automation.flow.task"]._process_due_tasks()
         self.assertEqual(flow.enrollment_ids.mapped("res_id"), mine.ids)
         self.assertTasks(step, mine, "done")
 

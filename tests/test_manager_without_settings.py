@@ -21,7 +21,7 @@ class TestManagerBuildsAFlow(AutomationFlowCase):
         cls.manager = new_test_user(
             cls.env, login="flow_builder", groups=MANAGER_GROUPS
         )
-        cls.add_date_field()
+        cls.add_contact_field("x_flow_date", "Renewal date", "date")
 
     def test_manager_without_settings_builds_every_part_of_a_flow(self):
         self.assertFalse(self.manager.has_group("base.group_system"))
