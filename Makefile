@@ -12,21 +12,21 @@ PRE_COMMIT = $(PYTHON) -m pre_commit
 
 help: ## show this help
 	@echo "automation_flow — make targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "Variables: DB HTTP_PORT HTTP_INTERFACE PGPORT TEST_TAGS TEST_DB KEEP_DB SKIP_LINT"
 	@echo "           SKIP_WHEEL ODOO_ARGS ODOO_SOURCE PG_DIR PG_BINDIR BENCH_ARGS (see readme/INSTALL.md)"
 
 run: ## serve Odoo with the module + demo data on http://localhost:8069 (admin/admin)
 	@scripts/run.sh
 
-test: ## fresh database, install with demo data, run the module's tests, the wheel test, then lint
+test: requirements ## fresh database, install with demo data, run the module's tests, the wheel test, then lint
 	@scripts/test.sh
 
 test-wheel: ## build the wheel, install it in a fresh venv, have Odoo install the module from it
 	@scripts/test-wheel.sh
 
-requirements:
-	@$(PYTHON) -m pip install -q -r test-requirements.txt
+requirements: ## install test-requirements.txt (what make test and make lint need beside Odoo)
+	@$(PYTHON) -m pip install -q --root-user-action=ignore -r test-requirements.txt
 
 lint: requirements ## the checks of .pre-commit-config.yaml on every file (OCA's template)
 	@$(PRE_COMMIT) run --all-files --show-diff-on-failure --color=never

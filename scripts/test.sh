@@ -2,6 +2,7 @@
 # `make test`: install automation_flow (with its demo data) in a fresh throwaway
 # database of the private cluster, run its Odoo tests, then, on a full run, the
 # wheel test (scripts/test-wheel.sh) and the linters (make lint).
+# `make test` first installs test-requirements.txt (make requirements).
 # Fails on a non-zero Odoo exit, an ERROR/CRITICAL log record (checklog-odoo),
 # a module that did not install, zero tests run, a translation template that
 # is not current, a failed wheel test or lint. Last line: "N passed, N failed".
@@ -16,7 +17,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/odoo-env.sh"
 
 af_ensure_odoo
 af_ensure_manifest
-"$AF_PYTHON" -m pip install -q -r "$AF_ROOT/test-requirements.txt"
 
 LOG=$AF_LOCAL/test.log
 [[ -z ${TEST_TAGS:-} ]] || SKIP_WHEEL=1
