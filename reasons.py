@@ -20,7 +20,10 @@ reader's language too. SQL statements store ``code`` and ``params`` as they
 are.
 
 To add a reason, add its code to ``CATALOGUE``. Stored reasons keep their
-code: never rename nor remove one.
+code: never rename nor remove one. The reasons of the children an event
+cancels are ``event_<event>``, their sentence the ``cancel_reason`` of the
+event in the step catalogue (``step._get_step_types``), so that a step type
+brings its own.
 """
 
 import json
@@ -36,6 +39,8 @@ _lt = LazyTranslate(__name__)
 
 # The code of free text: its only parameter, ``message``, is shown as it is.
 MESSAGE = "message"
+# The code of the children an event cancels is this prefix and the event.
+EVENT_PREFIX = "event_"
 CATALOGUE = {
     "flow_not_running": _lt("The flow is not running."),
     "flow_done": _lt("The flow was marked as done."),
@@ -44,13 +49,6 @@ CATALOGUE = {
     "date_passed": _lt("%(field)s has already passed."),
     "left_flow_domain": _lt("The record no longer matches the flow's domain."),
     "step_domain": _lt("The record does not match the step's domain."),
-    "event_failed": _lt("The email of the previous step could not be sent."),
-    "event_opened": _lt("The email of the previous step was opened."),
-    "event_clicked": _lt("A link of the previous step's email was clicked."),
-    "event_replied": _lt("The email of the previous step was replied to."),
-    "event_bounced": _lt("The email of the previous step bounced."),
-    "event_activity_done": _lt("The activity of the previous step was done."),
-    "event_activity_cancelled": _lt("The activity of the previous step was cancelled."),
     "email_not_sent": _lt("The email could not be sent: %(reason)s"),
     "retrying": _lt("Attempt %(count)s failed, retrying: %(error)s"),
     "gave_up": _lt("Gave up after %(count)s attempts: %(error)s"),
@@ -153,20 +151,45 @@ def field_label(model, field, value=None):
     return {"model": model, "field": field, "value": value}
 
 
+def event_reason_code(event):
+    """The stored code of the children cancelled by ``event``."""
+    return f"{EVENT_PREFIX}{event}"
+
+
+def _texts(env):
+    """``{code: sentence}`` of every reason, in the language of ``env``: the
+    catalogue's and those of the events of the installed step types."""
+    texts = {code: env._(text) for code, text in CATALOGUE.items()}
+    catalogue = env["automation.flow.step"]._step_catalogue()
+    texts.update(
+        (event_reason_code(event.key), event.cancel_reason)
+        for event in catalogue.events.values()
+        if event.cancel_reason
+    )
+    return texts
+
+
 def render(env, code, params):
     """The text of a stored reason, in the language of ``env``."""
     if not code:
         return False
     params = {key: _render_param(env, value) for key, value in (params or {}).items()}
-    if code == MESSAGE or code not in CATALOGUE:
-        # Free text; or a reason of a newer version of the module.
+    if code == MESSAGE:
         return str(params.get("message", code))
-    template = env._(CATALOGUE[code])
+    template = (
+        env._(CATALOGUE[code])
+        if code in CATALOGUE
+        else code.startswith(EVENT_PREFIX) and _texts(env).get(code)
+    )
+    if not template:
+        # A reason of a newer version of the module, or of a step type
+        # uninstalled since.
+        return str(params.get("message", code))
     try:
         return template % params
     except (KeyError, TypeError, ValueError):
         _logger.warning("Bad translation %r of the reason %r", template, code)
-        return env(context=dict(env.context, lang="en_US"))._(CATALOGUE[code]) % params
+        return _texts(env(context=dict(env.context, lang="en_US")))[code] % params
 
 
 def _render_param(env, value):
@@ -198,7 +221,7 @@ def search_reason(model, operator, value):
         return [("reason_code", operator, False)]
     code = SQL.identifier(model._table, "reason_code")
     params = SQL.identifier(model._table, "reason_params")
-    texts = {code: model.env._(text) for code, text in CATALOGUE.items()}
+    texts = _texts(model.env)
     if operator in ("ilike", "not ilike"):
         needle = str(value).lower()
         codes = [code for code, text in texts.items() if needle in text.lower()]

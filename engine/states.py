@@ -4,6 +4,17 @@
 ('waiting', 'scheduled')
 >>> FLOW_RUNNING
 ('periodic', 'on_demand')
+
+A task moves only along ``TASK_TRANSITIONS``: the ORM writers go through
+``task._transition()``, which refuses any other move; the set-based SQL
+writers select their rows with ``sources_of``.
+
+>>> may_move(TASK_WAITING, TASK_SCHEDULED), may_move(TASK_DONE, TASK_SCHEDULED)
+(True, False)
+>>> sources_of(TASK_EXPIRED)
+('waiting',)
+>>> sources_of(TASK_CANCELLED)
+('waiting', 'scheduled')
 """
 
 FLOW_DRAFT = "draft"
@@ -35,3 +46,36 @@ TASK_COUNTED = (
     TASK_CANCELLED,
     TASK_ERROR,
 )
+
+# The moves a task may make. A waiting task is woken (scheduled), expires or
+# is cancelled; a scheduled one runs (done, skipped, error), is cancelled, or
+# is scheduled again (retry later, a date moved); a done email that could not
+# be sent ends in error; a task in error is retried, or fails again when its
+# email is resent from the mail queue. The other ends are final.
+TASK_TRANSITIONS = {
+    TASK_WAITING: (TASK_SCHEDULED, TASK_EXPIRED, TASK_CANCELLED),
+    TASK_SCHEDULED: (
+        TASK_SCHEDULED,
+        TASK_DONE,
+        TASK_SKIPPED,
+        TASK_CANCELLED,
+        TASK_ERROR,
+    ),
+    TASK_DONE: (TASK_ERROR,),
+    TASK_ERROR: (TASK_SCHEDULED, TASK_ERROR),
+    TASK_SKIPPED: (),
+    TASK_EXPIRED: (),
+    TASK_CANCELLED: (),
+}
+
+
+def may_move(source, target):
+    """Whether a task in ``source`` may move to ``target``."""
+    return target in TASK_TRANSITIONS[source]
+
+
+def sources_of(target):
+    """The states from which a task may move to ``target``, for SQL writers."""
+    return tuple(
+        source for source, targets in TASK_TRANSITIONS.items() if target in targets
+    )

@@ -1,4 +1,14 @@
-"""The trigger catalogue: when a child task is created, due, or cancelled.
+"""The catalogue of step types: their triggers and their events.
+
+How to use
+==========
+
+Each step type declares a ``StepType``: its icon, the triggers of the steps
+that may hang under it and the events that may happen to its tasks. The
+model hook ``automation.flow.step._get_step_types()`` gathers them (each type
+file extends it through ``super()``) and ``_step_catalogue()`` builds the
+``Catalogue`` the functions below take as their first argument. Nothing here
+is module-level data: every database has the types of its installed modules.
 
 Each trigger belongs to a *kind*:
 
@@ -9,152 +19,212 @@ Each trigger belongs to a *kind*:
 * ``negative``: created scheduled at parent time + delay, cancelled if
   ``event`` happens first.
 
->>> TRIGGERS["email_not_opened"].kind, TRIGGERS["email_not_opened"].event
-('negative', 'opened')
->>> sorted(t.key for t in triggers_for_parent("activity"))
+The triggers of ``ANY`` fit under every step (and at the root, for
+``start``). An event names the task column stamped with its first time
+(declared by the type's file), the events it implies, the kinds of pending
+children it closes and whether the children count from it.
+
+How it works
+============
+
+A small catalogue (the real one holds labels, icons and phrases too):
+
+>>> catalogue = Catalogue({
+...     ANY: StepType(triggers=[Trigger("start", START), Trigger("after_step", AFTER)]),
+...     "email": StepType(
+...         triggers=[
+...             Trigger("email_opened", EVENT, "opened"),
+...             Trigger("email_not_opened", NEGATIVE, "opened"),
+...             Trigger("email_clicked", EVENT, "clicked"),
+...             Trigger("email_bounced", EVENT, "bounced"),
+...         ],
+...         events=[
+...             Event("sent", "sent_at", reschedules=True),
+...             Event("failed", "failed_at", closes=(AFTER, EVENT, NEGATIVE)),
+...             Event("opened", "opened_at"),
+...             Event("clicked", "clicked_at", implies=("opened",)),
+...             Event("bounced", "bounced_at", closes=(EVENT, NEGATIVE)),
+...         ],
+...     ),
+...     "activity": StepType(
+...         triggers=[
+...             Trigger("activity_done", EVENT, "activity_done"),
+...             Trigger("activity_cancelled", EVENT, "activity_cancelled"),
+...             Trigger("activity_not_done", NEGATIVE, "activity_done"),
+...         ],
+...         events=[
+...             Event("activity_done", "activity_done_at", closes=(EVENT,)),
+...             Event("activity_cancelled", "activity_cancelled_at", closes=(EVENT,)),
+...         ],
+...     ),
+... })
+>>> catalogue.triggers["email_not_opened"].parent_type
+'email'
+>>> sorted(t.key for t in triggers_for_parent(catalogue, "activity"))
 ['activity_cancelled', 'activity_done', 'activity_not_done', 'after_step']
->>> sorted(t.key for t in triggers_for_parent(None))
+>>> sorted(t.key for t in triggers_for_parent(catalogue, None))
 ['start']
->>> fits("email_opened", "activity")
+>>> fits(catalogue, "email_opened", "activity")
 False
->>> fits("after_step", "action")
+>>> fits(catalogue, "after_step", "action")
 True
->>> events_implied("clicked")
+>>> events_implied(catalogue, "clicked")
 ('clicked', 'opened')
+>>> [waits_for_event(catalogue, key) for key in ("email_opened", "email_not_opened")]
+[True, False]
 
 When a parent task gets an event, its pending children move:
 
->>> sorted(woken_by("opened"))
+>>> sorted(woken_by(catalogue, "opened"))
 ['email_opened']
->>> sorted(cancelled_by("opened"))
+>>> sorted(cancelled_by(catalogue, "opened"))
 ['email_not_opened']
->>> sorted(cancelled_by("bounced"))  # nothing else can happen to that email
-['email_clicked', 'email_not_clicked', 'email_not_opened', 'email_not_replied', \
-'email_opened', 'email_replied']
->>> sorted(cancelled_by("activity_cancelled"))  # "not done" still holds
+>>> sorted(cancelled_by(catalogue, "bounced"))  # nothing else can happen to that email
+['email_clicked', 'email_not_opened', 'email_opened']
+>>> sorted(cancelled_by(catalogue, "activity_cancelled"))  # "not done" still holds
 ['activity_done']
->>> sorted(cancelled_by("activity_done"))
+>>> sorted(cancelled_by(catalogue, "activity_done"))
 ['activity_cancelled', 'activity_not_done']
->>> "after_step" in cancelled_by("failed")  # the step did not happen
+>>> "after_step" in cancelled_by(catalogue, "failed")  # the step did not happen
 True
->>> sorted(disproved_by("opened"))  # only if it happens before they are due
+>>> sorted(disproved_by(catalogue, "opened"))  # only if it happens before they are due
 ['email_not_opened']
->>> disproved_by("bounced")
+>>> disproved_by(catalogue, "bounced")
 set()
 
 The children of an email count from the moment it left: the send moves the
 due time of the "not …" ones and the expiry of the waiting ones, so that an
 "opened within 2 days" and a "not opened within 2 days" share their deadline.
 
->>> sorted(rescheduled_by("sent"))
-['email_bounced', 'email_clicked', 'email_not_clicked', 'email_not_opened', \
-'email_not_replied', 'email_opened', 'email_replied']
->>> rescheduled_by("opened")
+>>> sorted(rescheduled_by(catalogue, "sent"))
+['email_bounced', 'email_clicked', 'email_not_opened', 'email_opened']
+>>> rescheduled_by(catalogue, "opened")
 set()
+
+A trigger waiting for an event its type does not declare is refused:
+
+>>> Catalogue({"sms": StepType(triggers=[Trigger("sms_read", EVENT, "read")])})
+Traceback (most recent call last):
+...
+ValueError: The trigger sms_read waits for the event read, which the step type \
+sms does not declare.
 """
 
 from collections import namedtuple
-
-Trigger = namedtuple("Trigger", "key kind parent_type event")
 
 START = "start"
 AFTER = "after"
 EVENT = "event"
 NEGATIVE = "negative"
+# The pseudo step type of the triggers that fit under any step.
+ANY = "*"
 
-TRIGGERS = {
-    trigger.key: trigger
-    for trigger in (
-        Trigger("start", START, None, None),
-        Trigger("after_step", AFTER, "*", None),
-        Trigger("email_opened", EVENT, "email", "opened"),
-        Trigger("email_not_opened", NEGATIVE, "email", "opened"),
-        Trigger("email_clicked", EVENT, "email", "clicked"),
-        Trigger("email_not_clicked", NEGATIVE, "email", "clicked"),
-        Trigger("email_replied", EVENT, "email", "replied"),
-        Trigger("email_not_replied", NEGATIVE, "email", "replied"),
-        Trigger("email_bounced", EVENT, "email", "bounced"),
-        Trigger("activity_done", EVENT, "activity", "activity_done"),
-        Trigger("activity_cancelled", EVENT, "activity", "activity_cancelled"),
-        Trigger("activity_not_done", NEGATIVE, "activity", "activity_done"),
-    )
-}
-
-# A click or a reply proves the email was opened.
-IMPLIED_EVENTS = {"clicked": ("opened",), "replied": ("opened",)}
-
-# Events after which their parent can produce no other event: its pending
-# children of these kinds are cancelled, unless this very event wakes them.
-# A bounce or a refused email is never opened, clicked or replied; a failed
-# email did not happen at all, so nothing follows it until it is retried.
-CLOSING_EVENTS = {
-    "bounced": (EVENT, NEGATIVE),
-    "failed": (AFTER, EVENT, NEGATIVE),
-    "activity_done": (EVENT,),
-    "activity_cancelled": (EVENT,),
-}
-
-# The type of step each event happens to. "sent" and "failed" wake no
-# trigger: they tell whether the email left.
-EVENT_STEP_TYPES = dict(
-    {t.event: t.parent_type for t in TRIGGERS.values() if t.event},
-    sent="email",
-    failed="email",
+# ``label``: the trigger's name in selections; ``phrases``: two whole
+# sentences for the step's schedule in words, without a delay and with a
+# ``%(delay)s``; ``parent_type`` is filled by the catalogue.
+Trigger = namedtuple(
+    "Trigger",
+    "key kind event label phrases parent_type",
+    defaults=(None, None, ("", ""), None),
 )
+# ``field``: the task column stamped with the event's first time, declared by
+# the step type's file; ``implies``: the events it proves too (a click is an
+# open); ``closes``: the kinds of pending children it cancels unless it wakes
+# them; ``reschedules``: the "not …" and waiting children count from it;
+# ``email_state``: the task's email state it leaves; ``cancel_reason``: the
+# sentence of the children it cancels; ``step_type`` is filled by the
+# catalogue.
+Event = namedtuple(
+    "Event",
+    "key field implies closes reschedules email_state label icon cancel_reason "
+    "step_type",
+    defaults=((), (), False, None, None, "fa-circle", None, None),
+)
+StepType = namedtuple("StepType", "icon triggers events", defaults=(None, (), ()))
 
-# The children of an email count from the moment it left, not from when it
-# was queued: the send moves the due time of the "not …" children and the
-# expiry of the waiting ones.
-RESCHEDULING_EVENTS = ("sent",)
+
+class Catalogue:
+    """The triggers and events of every step type, by key."""
+
+    def __init__(self, step_types):
+        """:param step_types: ``{type key: StepType}``, ``ANY`` included"""
+        self.step_types = step_types
+        self.triggers = {}
+        self.events = {}
+        for type_key, step_type in step_types.items():
+            for trigger in step_type.triggers:
+                self.triggers[trigger.key] = trigger._replace(parent_type=type_key)
+            for event in step_type.events:
+                self.events[event.key] = event._replace(step_type=type_key)
+        for trigger in self.triggers.values():
+            event = self.events.get(trigger.event)
+            if trigger.kind in (EVENT, NEGATIVE) and (
+                not event or event.step_type != trigger.parent_type
+            ):
+                raise ValueError(
+                    f"The trigger {trigger.key} waits for the event "
+                    f"{trigger.event}, which the step type {trigger.parent_type} "
+                    "does not declare."
+                )
+
+    def events_of(self, step_type):
+        """The events that may happen to the tasks of ``step_type``."""
+        return [event for event in self.events.values() if event.step_type == step_type]
 
 
-def fits(trigger_key, parent_type):
+def fits(catalogue, trigger_key, parent_type):
     """Whether a step with this trigger may hang under a parent of this type.
 
     ``parent_type`` is ``None`` for a root step.
     """
-    trigger = TRIGGERS[trigger_key]
+    trigger = catalogue.triggers[trigger_key]
     if parent_type is None:
         return trigger.kind == START
-    return trigger.parent_type in ("*", parent_type)
+    return trigger.kind != START and trigger.parent_type in (ANY, parent_type)
 
 
-def triggers_for_parent(parent_type):
+def triggers_for_parent(catalogue, parent_type):
     """The triggers offered to a new child of a step of ``parent_type``."""
-    return [trigger for trigger in TRIGGERS.values() if fits(trigger.key, parent_type)]
+    return [
+        t for t in catalogue.triggers.values() if fits(catalogue, t.key, parent_type)
+    ]
 
 
-def events_implied(event):
+def events_implied(catalogue, event):
     """The event itself followed by the events it implies."""
-    return (event,) + IMPLIED_EVENTS.get(event, ())
+    return (event,) + tuple(catalogue.events[event].implies)
 
 
-def waits_for_event(trigger_key):
+def waits_for_event(catalogue, trigger_key):
     """Tasks of these triggers are created waiting, with no due time."""
-    return TRIGGERS[trigger_key].kind == EVENT
+    return catalogue.triggers[trigger_key].kind == EVENT
 
 
-def woken_by(event):
+def woken_by(catalogue, event):
     """Triggers of the waiting children that ``event`` makes due."""
-    return {t.key for t in TRIGGERS.values() if t.kind == EVENT and t.event == event}
-
-
-def cancelled_by(event):
-    """Triggers of the pending children that ``event`` cancels (those of
-    ``disproved_by`` only when it happens before they are due)."""
-    closed_kinds = CLOSING_EVENTS.get(event, ())
     return {
         t.key
-        for t in TRIGGERS.values()
-        if t.parent_type in ("*", EVENT_STEP_TYPES[event])
+        for t in catalogue.triggers.values()
+        if t.kind == EVENT and t.event == event
+    }
+
+
+def cancelled_by(catalogue, event):
+    """Triggers of the pending children that ``event`` cancels (those of
+    ``disproved_by`` only when it happens before they are due)."""
+    event = catalogue.events[event]
+    return {
+        t.key
+        for t in catalogue.triggers.values()
+        if t.parent_type in (ANY, event.step_type)
         and (
-            (t.kind == NEGATIVE and t.event == event)
-            or (t.kind in closed_kinds and t.event != event)
+            (t.kind == NEGATIVE and t.event == event.key)
+            or (t.kind in event.closes and t.event != event.key)
         )
     }
 
 
-def disproved_by(event):
+def disproved_by(catalogue, event):
     """Triggers of the "not …" children that ``event`` proves wrong.
 
     A "not opened within 2 days" child due at D holds once D is reached: an
@@ -162,16 +232,21 @@ def disproved_by(event):
     run it yet, so that the branch taken never depends on the scheduler's
     latency.
     """
-    return {t.key for t in TRIGGERS.values() if t.kind == NEGATIVE and t.event == event}
+    return {
+        t.key
+        for t in catalogue.triggers.values()
+        if t.kind == NEGATIVE and t.event == event
+    }
 
 
-def rescheduled_by(event):
+def rescheduled_by(catalogue, event):
     """Triggers of the pending children whose time counts from ``event``: the
     due time of the "not …" ones, the expiry of the waiting ones."""
-    if event not in RESCHEDULING_EVENTS:
+    event = catalogue.events[event]
+    if not event.reschedules:
         return set()
     return {
         t.key
-        for t in TRIGGERS.values()
-        if t.kind in (EVENT, NEGATIVE) and t.parent_type == EVENT_STEP_TYPES[event]
+        for t in catalogue.triggers.values()
+        if t.kind in (EVENT, NEGATIVE) and t.parent_type == event.step_type
     }

@@ -6,7 +6,7 @@ from odoo.tools import SQL
 
 from ..engine import states
 from ..reasons import Reason, reason_sql, reason_values, render, search_reason
-from .automation_flow_task import ENDED_FIELDS, EVENT_FIELDS, EVENT_ICONS
+from .automation_flow_task import ENDED_FIELDS
 
 # What ending an enrollment in SQL changes, to invalidate.
 EXIT_FIELDS = [
@@ -215,14 +215,15 @@ class AutomationFlowEnrollment(models.Model):
                        write_date = %(now)s, write_uid = %(uid)s
                    FROM deleted
                    WHERE task.enrollment_id = deleted.id
-                     AND task.state IN %(pending)s""",
+                     AND task.state IN %(cancellable)s""",
                 cancelled=states.ENROLLMENT_CANCELLED,
                 reason=reason,
                 model=model,
                 res_ids=list(res_ids),
                 running=states.ENROLLMENT_RUNNING,
                 task_cancelled=states.TASK_CANCELLED,
-                pending=states.TASK_PENDING,
+                # Keeps to the task transitions (engine/states.py).
+                cancellable=states.sources_of(states.TASK_CANCELLED),
                 now=now,
                 uid=self.env.uid,
             )
@@ -273,6 +274,7 @@ class AutomationFlowEnrollment(models.Model):
         enrollment_states = dict(self._fields["state"]._description_selection(self.env))
         Task = self.env["automation.flow.task"]
         task_states = dict(Task._fields["state"]._description_selection(self.env))
+        events = self.env["automation.flow.step"]._step_catalogue().events.values()
         journeys = []
         for enrollment in enrollments:
             tasks = enrollment.task_ids.sorted(
@@ -314,12 +316,12 @@ class AutomationFlowEnrollment(models.Model):
                             "email_state": task.email_state or "",
                             "events": [
                                 {
-                                    "event": event,
-                                    "icon": EVENT_ICONS[event],
-                                    "at": fields.Datetime.to_string(task[field]),
+                                    "event": event.key,
+                                    "icon": event.icon,
+                                    "at": fields.Datetime.to_string(task[event.field]),
                                 }
-                                for event, field in EVENT_FIELDS.items()
-                                if task[field]
+                                for event in events
+                                if task[event.field]
                             ],
                         }
                         for task in tasks - pending

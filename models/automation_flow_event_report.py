@@ -3,28 +3,16 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .automation_flow_task import EVENT_FIELDS
-
-EVENTS = [
-    ("sent", "Sent"),
-    ("failed", "Failed to send"),
-    ("opened", "Opened"),
-    ("clicked", "Clicked"),
-    ("replied", "Replied"),
-    ("bounced", "Bounced"),
-    ("activity_done", "Activity done"),
-    ("activity_cancelled", "Activity cancelled"),
-]
-
 
 class AutomationFlowEventReport(models.Model):
-    """What people did with the emails and activities of flows, per day.
+    """What people did with the tasks of flows (emails, activities…), per day.
 
     How it works: a SQL view with one row per flow, step, event and day the
     event happened, counting the real (not test) tasks stamped with it; each
     task counts once per event (its first open, its first click…). The graph
     draws it per day and by event; per task state, see
-    ``automation.flow.task.report``.
+    ``automation.flow.task.report``. The events and their columns are those of
+    the step catalogue (``step._get_step_types``).
     """
 
     _name = "automation.flow.event.report"
@@ -40,9 +28,13 @@ class AutomationFlowEventReport(models.Model):
     )
     model = fields.Char(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    event = fields.Selection(EVENTS, readonly=True)
+    event = fields.Selection(selection="_selection_event", readonly=True)
     date = fields.Date("Day", readonly=True)
     event_count = fields.Integer("Events", readonly=True)
+
+    def _selection_event(self):
+        catalogue = self.env["automation.flow.step"]._step_catalogue()
+        return [(event.key, event.label) for event in catalogue.events.values()]
 
     def _selection_step_type(self):
         return self.env["automation.flow.task.report"]._selection_step_type()
@@ -60,9 +52,10 @@ class AutomationFlowEventReport(models.Model):
     def _report_get_request(self):
         # The tasks' event columns side by side, turned into rows: one
         # (event, time) per stamped column.
+        catalogue = self.env["automation.flow.step"]._step_catalogue()
         events = SQL(", ").join(
-            SQL("(%s, %s)", event, SQL.identifier("task", EVENT_FIELDS[event]))
-            for event, _label in EVENTS
+            SQL("(%s, %s)", event.key, SQL.identifier("task", event.field))
+            for event in catalogue.events.values()
         )
         return SQL(
             """SELECT row_number() OVER () AS id, *

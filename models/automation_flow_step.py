@@ -6,22 +6,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
-from .automation_flow_task import EVENT_ICONS
 
-TRIGGER_SELECTION = [
-    ("start", "At enrollment"),
-    ("after_step", "After the previous step"),
-    ("email_opened", "Email opened"),
-    ("email_not_opened", "Email not opened"),
-    ("email_clicked", "Email clicked"),
-    ("email_not_clicked", "Email not clicked"),
-    ("email_replied", "Email replied"),
-    ("email_not_replied", "Email not replied"),
-    ("email_bounced", "Email bounced"),
-    ("activity_done", "Activity done"),
-    ("activity_cancelled", "Activity cancelled"),
-    ("activity_not_done", "Activity not done"),
-]
 DELAY_UNITS = [
     ("minutes", "Minutes"),
     ("hours", "Hours"),
@@ -35,8 +20,12 @@ class AutomationFlowStep(models.Model):
     """A node of a flow's tree of steps.
 
     Each step type lives in its own file (``automation_flow_step_<type>.py``):
-    it adds its value to ``step_type``, its fields, and a batch executor
-    ``_execute_<type>(tasks)`` that runs the step for all the tasks at once.
+    it adds its value to ``step_type``, its fields, its entry of the step
+    catalogue (``_get_step_types``: icon, triggers, events) with the task
+    column of each event, and a batch executor ``_execute_<type>(tasks)``
+    that runs the step for all the tasks at once. The triggers, their
+    phrases, the events' icons, columns and reasons, the reports and the
+    designer all read the catalogue.
     """
 
     _name = "automation.flow.step"
@@ -67,7 +56,7 @@ class AutomationFlowStep(models.Model):
     step_type = fields.Selection([], string="Type", required=True)
     parent_type = fields.Selection(related="parent_id.step_type", string="Parent type")
     trigger = fields.Selection(
-        TRIGGER_SELECTION,
+        selection="_selection_trigger",
         required=True,
         default="start",
         help="When the step becomes due, relative to its parent step.",
@@ -117,6 +106,11 @@ class AutomationFlowStep(models.Model):
         help="The trigger, delay and expiry of the step, in words.",
     )
     type_icon = fields.Char(compute="_compute_type_icon")
+    waits_for_event = fields.Boolean(
+        "Waits for an event",
+        compute="_compute_waits_for_event",
+        help="Tasks of the step wait for an event of the previous step's task.",
+    )
     task_ids = fields.One2many("automation.flow.task", "step_id")
     task_scheduled_count = fields.Integer(compute="_compute_task_counters")
     task_waiting_count = fields.Integer(compute="_compute_task_counters")
@@ -140,6 +134,62 @@ class AutomationFlowStep(models.Model):
             for state in states.TASK_COUNTED:
                 step[f"task_{state}_count"] = counts.get((step.id, state), 0)
 
+    # ------------------------------------------------------------------
+    # The step catalogue: types, triggers and events
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_step_types(self):
+        """The step types of this database: ``{type: triggers.StepType}``.
+
+        Each type file extends it through ``super()`` with its icon, the
+        triggers of the steps that may hang under it (label and phrases) and
+        the events of its tasks (column, icon, label, cancel reason…); see
+        ``engine/triggers.py``. ``triggers.ANY`` holds the triggers that fit
+        under any step.
+        """
+        return {
+            triggers.ANY: triggers.StepType(
+                triggers=[
+                    triggers.Trigger(
+                        "start",
+                        triggers.START,
+                        label=_("At enrollment"),
+                        phrases=(_("At enrollment"), _("%(delay)s after enrollment")),
+                    ),
+                    triggers.Trigger(
+                        "after_step",
+                        triggers.AFTER,
+                        label=_("After the previous step"),
+                        phrases=(
+                            _("Right after the previous step"),
+                            _("%(delay)s after the previous step"),
+                        ),
+                    ),
+                ]
+            )
+        }
+
+    @api.model
+    def _step_catalogue(self):
+        """The catalogue of ``_get_step_types``, for ``engine/triggers.py``."""
+        return triggers.Catalogue(self._get_step_types())
+
+    @api.model
+    def _selection_trigger(self):
+        return [
+            (trigger.key, trigger.label)
+            for trigger in self._step_catalogue().triggers.values()
+        ]
+
+    @api.depends("trigger")
+    def _compute_waits_for_event(self):
+        catalogue = self._step_catalogue()
+        for step in self:
+            step.waits_for_event = bool(step.trigger) and triggers.waits_for_event(
+                catalogue, step.trigger
+            )
+
     @api.depends(
         "trigger",
         "delay",
@@ -151,9 +201,10 @@ class AutomationFlowStep(models.Model):
     )
     @api.depends_context("lang")
     def _compute_schedule_description(self):
-        phrases = self._schedule_phrases()
+        catalogue = self._step_catalogue()
         for step in self:
-            at_once, after_delay = phrases[step.trigger]
+            trigger = catalogue.triggers[step.trigger]
+            at_once, after_delay = trigger.phrases
             delay = step._duration_in_words(step.delay, step.delay_unit)
             if step.date_field_id:
                 description = step._date_schedule_in_words(at_once, delay)
@@ -161,64 +212,13 @@ class AutomationFlowStep(models.Model):
                 description = after_delay % {"delay": delay}
             else:
                 description = at_once
-            if step.expiry and triggers.waits_for_event(step.trigger):
+            if step.expiry and trigger.kind == triggers.EVENT:
                 description = _(
                     "%(schedule)s (waits at most %(expiry)s)",
                     schedule=description,
                     expiry=step._duration_in_words(step.expiry, step.expiry_unit),
                 )
             step.schedule_description = description
-
-    def _schedule_phrases(self):
-        """Per trigger, whole sentences (for translators): without a delay, and
-        with a ``%(delay)s``."""
-        return {
-            "start": (_("At enrollment"), _("%(delay)s after enrollment")),
-            "after_step": (
-                _("Right after the previous step"),
-                _("%(delay)s after the previous step"),
-            ),
-            "email_opened": (
-                _("As soon as the email is opened"),
-                _("%(delay)s after the email is opened"),
-            ),
-            "email_not_opened": (
-                _("If the email is not opened at once"),
-                _("If the email is not opened within %(delay)s"),
-            ),
-            "email_clicked": (
-                _("As soon as a link of the email is clicked"),
-                _("%(delay)s after a link of the email is clicked"),
-            ),
-            "email_not_clicked": (
-                _("If no link of the email is clicked at once"),
-                _("If no link of the email is clicked within %(delay)s"),
-            ),
-            "email_replied": (
-                _("As soon as the email is replied to"),
-                _("%(delay)s after the email is replied to"),
-            ),
-            "email_not_replied": (
-                _("If the email is not replied to at once"),
-                _("If the email is not replied to within %(delay)s"),
-            ),
-            "email_bounced": (
-                _("As soon as the email bounces"),
-                _("%(delay)s after the email bounces"),
-            ),
-            "activity_done": (
-                _("As soon as the activity is done"),
-                _("%(delay)s after the activity is done"),
-            ),
-            "activity_cancelled": (
-                _("As soon as the activity is cancelled"),
-                _("%(delay)s after the activity is cancelled"),
-            ),
-            "activity_not_done": (
-                _("If the activity is not done at once"),
-                _("If the activity is not done within %(delay)s"),
-            ),
-        }
 
     def _duration_in_words(self, amount, unit):
         singular, plural = {
@@ -260,29 +260,40 @@ class AutomationFlowStep(models.Model):
 
     @api.depends("step_type")
     def _compute_type_icon(self):
-        icons = self._type_icons()
+        step_types = self._get_step_types()
         for step in self:
-            step.type_icon = icons.get(step.step_type, "fa-circle-o")
-
-    def _type_icons(self):
-        """The Font Awesome icon of each step type in the designer; modules
-        adding a step type extend it."""
-        return {"email": "fa-envelope", "activity": "fa-clock-o", "action": "fa-cogs"}
+            step_type = step_types.get(step.step_type)
+            step.type_icon = step_type and step_type.icon or "fa-circle-o"
 
     def _designer_events(self):
-        """What people did with the step's emails or activities, for its card
-        in the designer: ``[{"event", "label", "icon", "count", "rate"}]``,
-        non-zero counts only, ``rate`` in percent of the sent emails or
-        ``None``. Step types with events extend it with ``_designer_event``.
+        """What people did with the step's tasks, for its card in the
+        designer: ``[{"event", "label", "icon", "count", "rate"}]``, non-zero
+        counts only, ``rate`` in percent or ``None``.
+
+        By default, the tasks stamped with each event of the step's type (one
+        grouped query); types with rates or other counters override it.
         """
         self.ensure_one()
-        return []
+        events = self._step_catalogue().events_of(self.step_type)
+        if not events or not self._origin.id:
+            return []
+        counts = self.env["automation.flow.task"]._read_group(
+            [("step_id", "=", self._origin.id), ("is_test", "=", False)],
+            [],
+            [f"{event.field}:count" for event in events],
+        )[0]
+        return [
+            self._designer_event(event.key, event.label, count)
+            for event, count in zip(events, counts, strict=True)
+            if count
+        ]
 
-    def _designer_event(self, event, label, count, rate=None):
+    def _designer_event(self, event, label, count, rate=None, icon=None):
+        """:param icon: the event's icon in the catalogue by default"""
         return {
             "event": event,
             "label": label,
-            "icon": EVENT_ICONS[event],
+            "icon": icon or self._step_catalogue().events[event].icon,
             "count": count,
             "rate": rate,
         }
@@ -291,10 +302,11 @@ class AutomationFlowStep(models.Model):
     def get_trigger_options(self, parent_type=False):
         """The triggers a new child of a ``parent_type`` step may have, as
         ``[(key, label)]`` (``parent_type`` empty: a root step)."""
-        labels = dict(self._fields["trigger"]._description_selection(self.env))
         return [
-            (trigger.key, labels[trigger.key])
-            for trigger in triggers.triggers_for_parent(parent_type or None)
+            (trigger.key, trigger.label)
+            for trigger in triggers.triggers_for_parent(
+                self._step_catalogue(), parent_type or None
+            )
         ]
 
     @api.onchange("parent_id")
@@ -321,12 +333,15 @@ class AutomationFlowStep(models.Model):
     def _check_trigger(self):
         labels = dict(self._fields["trigger"]._description_selection(self.env))
         types = dict(self._fields["step_type"]._description_selection(self.env))
+        catalogue = self._step_catalogue()
         for step in self | self.child_ids:
             if step.parent_id and step.parent_id.flow_id != step.flow_id:
                 raise ValidationError(
                     _("The step %s must belong to the flow of its parent.", step.name)
                 )
-            if not triggers.fits(step.trigger, step.parent_id.step_type or None):
+            if not triggers.fits(
+                catalogue, step.trigger, step.parent_id.step_type or None
+            ):
                 if not step.parent_id:
                     raise ValidationError(
                         _(
@@ -553,7 +568,7 @@ class AutomationFlowStep(models.Model):
     def _task_values(self, enrollment_ids, res_ids, parent_ids, base, is_test):
         """Rows of new tasks of this step (see ``task._insert``)."""
         self.ensure_one()
-        if triggers.waits_for_event(self.trigger):
+        if self.waits_for_event:
             state = states.TASK_WAITING
             due_dates = [None] * len(res_ids)
             expires_at = (

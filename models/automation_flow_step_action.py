@@ -5,6 +5,8 @@ import re
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine.triggers import StepType
+
 # Code that names `record` but never `records` works on one record at a time.
 SINGLE_RECORD_CODE = re.compile(r"\brecord\b")
 MULTI_RECORD_CODE = re.compile(r"\brecords\b")
@@ -24,6 +26,11 @@ class AutomationFlowStep(models.Model):
         ondelete="restrict",
         domain="[('model_id', '=', model_id)]",
     )
+
+    @api.model
+    def _get_step_types(self):
+        """An action has no event: only "after the previous step" follows it."""
+        return {**super()._get_step_types(), "action": StepType(icon="fa-cogs")}
 
     @api.constrains("step_type", "server_action_id", "flow_id")
     def _check_server_action(self):

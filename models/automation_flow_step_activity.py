@@ -4,6 +4,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..engine.triggers import EVENT, NEGATIVE, Event, StepType, Trigger
 
 
 def _rounds_of_distinct(res_ids):
@@ -24,6 +27,44 @@ def _rounds_of_distinct(res_ids):
             rounds.append([])
         rounds[occurrence].append(index)
     return rounds
+
+
+class AutomationFlowTask(models.Model):
+    _inherit = "automation.flow.task"  # pylint: disable=consider-merging-classes-inherited
+
+    # The first time of each event of the activities (see ``_get_step_types``).
+    activity_done_at = fields.Datetime("Activity done on", readonly=True)
+    activity_cancelled_at = fields.Datetime("Activity cancelled on", readonly=True)
+
+
+class AutomationFlowTaskReport(models.Model):
+    _inherit = "automation.flow.task.report"  # pylint: disable=consider-merging-classes-inherited
+
+    # The columns of the activity events (``<event>_count``), and the
+    # activities still open after their deadline.
+    activity_done_count = fields.Integer("Activities done", readonly=True)
+    activity_cancelled_count = fields.Integer("Activities cancelled", readonly=True)
+    activity_overdue_count = fields.Integer(
+        "Activities overdue",
+        readonly=True,
+        help="Activities of the tasks still open after their deadline.",
+    )
+
+    def _report_get_request_select_events(self):
+        # A done activity is deleted, or archived when its type keeps done
+        # activities: only active ones can be overdue.
+        return super()._report_get_request_select_events() + [
+            SQL(
+                """count(activity.id) FILTER (
+                       WHERE activity.active AND activity.date_deadline < current_date
+                   ) AS activity_overdue_count"""
+            )
+        ]
+
+    def _report_get_request_from_items(self):
+        return super()._report_get_request_from_items() + [
+            SQL("LEFT JOIN mail_activity activity ON activity.id = task.activity_id")
+        ]
 
 
 # One file per step type, each extending the step (DESIGN.md, Executors).
@@ -160,6 +201,71 @@ class AutomationFlowStep(models.Model):
             user=self.activity_user_id.name,
         )
 
+    @api.model
+    def _get_step_types(self):
+        """Children of an activity wait for it to be done or cancelled, or
+        follow when it was not done within their delay. Once done or
+        cancelled, it can be neither any more; a cancelled one is still "not
+        done"."""
+        return {
+            **super()._get_step_types(),
+            "activity": StepType(
+                icon="fa-clock-o",
+                triggers=[
+                    Trigger(
+                        "activity_done",
+                        EVENT,
+                        "activity_done",
+                        _("Activity done"),
+                        (
+                            _("As soon as the activity is done"),
+                            _("%(delay)s after the activity is done"),
+                        ),
+                    ),
+                    Trigger(
+                        "activity_cancelled",
+                        EVENT,
+                        "activity_cancelled",
+                        _("Activity cancelled"),
+                        (
+                            _("As soon as the activity is cancelled"),
+                            _("%(delay)s after the activity is cancelled"),
+                        ),
+                    ),
+                    Trigger(
+                        "activity_not_done",
+                        NEGATIVE,
+                        "activity_done",
+                        _("Activity not done"),
+                        (
+                            _("If the activity is not done at once"),
+                            _("If the activity is not done within %(delay)s"),
+                        ),
+                    ),
+                ],
+                events=[
+                    Event(
+                        "activity_done",
+                        "activity_done_at",
+                        closes=(EVENT,),
+                        label=_("Activity done"),
+                        icon="fa-check",
+                        cancel_reason=_("The activity of the previous step was done."),
+                    ),
+                    Event(
+                        "activity_cancelled",
+                        "activity_cancelled_at",
+                        closes=(EVENT,),
+                        label=_("Activity cancelled"),
+                        icon="fa-ban",
+                        cancel_reason=_(
+                            "The activity of the previous step was cancelled."
+                        ),
+                    ),
+                ],
+            ),
+        }
+
     @api.depends("task_ids.activity_done_at", "task_ids.activity_cancelled_at")
     def _compute_activity_counters(self):
         counts = {
@@ -198,15 +304,25 @@ class AutomationFlowStep(models.Model):
             step.activity_overdue_count = counts.get(step._origin, 0)
 
     def _designer_events(self):
-        events = super()._designer_events()
+        """Done and cancelled activities, and those overdue."""
         if self.step_type != "activity":
-            return events
-        return events + [
-            self._designer_event(event, label, count)
-            for event, label, count in (
-                ("activity_done", _("Done"), self.activity_done_count),
-                ("activity_cancelled", _("Cancelled"), self.activity_cancelled_count),
-                ("activity_overdue", _("Overdue"), self.activity_overdue_count),
+            return super()._designer_events()
+        return [
+            self._designer_event(event, label, count, icon=icon)
+            for event, label, count, icon in (
+                ("activity_done", _("Done"), self.activity_done_count, None),
+                (
+                    "activity_cancelled",
+                    _("Cancelled"),
+                    self.activity_cancelled_count,
+                    None,
+                ),
+                (
+                    "activity_overdue",
+                    _("Overdue"),
+                    self.activity_overdue_count,
+                    "fa-hourglass-end",
+                ),
             )
             if count
         ]

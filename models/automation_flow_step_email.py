@@ -13,6 +13,8 @@ from odoo.tools.mail import (
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
+from ..engine import triggers
+from ..engine.triggers import EVENT, NEGATIVE, Event, StepType, Trigger
 from ..reasons import Reason
 from .ir_qweb import COMPILE_ONCE
 
@@ -33,6 +35,30 @@ RENDERED_FIELDS = (
     "scheduled_date",
     "subject",
 )
+
+
+class AutomationFlowTask(models.Model):
+    _inherit = "automation.flow.task"  # pylint: disable=consider-merging-classes-inherited
+
+    # The first time of each event of the emails (see ``_get_step_types``).
+    sent_at = fields.Datetime("Sent on", readonly=True)
+    failed_at = fields.Datetime("Failed on", readonly=True)
+    opened_at = fields.Datetime("Opened on", readonly=True)
+    clicked_at = fields.Datetime("Clicked on", readonly=True)
+    replied_at = fields.Datetime("Replied on", readonly=True)
+    bounced_at = fields.Datetime("Bounced on", readonly=True)
+
+
+class AutomationFlowTaskReport(models.Model):
+    _inherit = "automation.flow.task.report"  # pylint: disable=consider-merging-classes-inherited
+
+    # The columns of the email events (``<event>_count``).
+    sent_count = fields.Integer("Sent", readonly=True)
+    opened_count = fields.Integer("Opened", readonly=True)
+    clicked_count = fields.Integer("Clicked", readonly=True)
+    replied_count = fields.Integer("Replied", readonly=True)
+    bounced_count = fields.Integer("Bounced", readonly=True)
+    failed_count = fields.Integer("Failed to send", readonly=True)
 
 
 # One file per step type, each extending the step (DESIGN.md, Executors).
@@ -96,6 +122,153 @@ class AutomationFlowStep(models.Model):
         help="Bounced emails, in percent of the sent ones.",
     )
 
+    @api.model
+    def _get_step_types(self):
+        """Children of an email wait for it to be opened, clicked, replied to
+        or to bounce, or follow when it was not opened, clicked, replied to
+        within their delay, counted from the moment it left (``sent``)."""
+        return {
+            **super()._get_step_types(),
+            "email": StepType(
+                icon="fa-envelope",
+                triggers=[
+                    Trigger(
+                        "email_opened",
+                        EVENT,
+                        "opened",
+                        _("Email opened"),
+                        (
+                            _("As soon as the email is opened"),
+                            _("%(delay)s after the email is opened"),
+                        ),
+                    ),
+                    Trigger(
+                        "email_not_opened",
+                        NEGATIVE,
+                        "opened",
+                        _("Email not opened"),
+                        (
+                            _("If the email is not opened at once"),
+                            _("If the email is not opened within %(delay)s"),
+                        ),
+                    ),
+                    Trigger(
+                        "email_clicked",
+                        EVENT,
+                        "clicked",
+                        _("Email clicked"),
+                        (
+                            _("As soon as a link of the email is clicked"),
+                            _("%(delay)s after a link of the email is clicked"),
+                        ),
+                    ),
+                    Trigger(
+                        "email_not_clicked",
+                        NEGATIVE,
+                        "clicked",
+                        _("Email not clicked"),
+                        (
+                            _("If no link of the email is clicked at once"),
+                            _("If no link of the email is clicked within %(delay)s"),
+                        ),
+                    ),
+                    Trigger(
+                        "email_replied",
+                        EVENT,
+                        "replied",
+                        _("Email replied"),
+                        (
+                            _("As soon as the email is replied to"),
+                            _("%(delay)s after the email is replied to"),
+                        ),
+                    ),
+                    Trigger(
+                        "email_not_replied",
+                        NEGATIVE,
+                        "replied",
+                        _("Email not replied"),
+                        (
+                            _("If the email is not replied to at once"),
+                            _("If the email is not replied to within %(delay)s"),
+                        ),
+                    ),
+                    Trigger(
+                        "email_bounced",
+                        EVENT,
+                        "bounced",
+                        _("Email bounced"),
+                        (
+                            _("As soon as the email bounces"),
+                            _("%(delay)s after the email bounces"),
+                        ),
+                    ),
+                ],
+                events=[
+                    # "sent" and "failed" wake no trigger: they tell whether
+                    # the email left. Its children count from the send.
+                    Event(
+                        "sent",
+                        "sent_at",
+                        reschedules=True,
+                        email_state="sent",
+                        label=_("Sent"),
+                        icon="fa-paper-plane",
+                    ),
+                    # A failed email did not happen at all: nothing follows
+                    # it until it is retried.
+                    Event(
+                        "failed",
+                        "failed_at",
+                        closes=(triggers.AFTER, EVENT, NEGATIVE),
+                        email_state="failed",
+                        label=_("Failed to send"),
+                        icon="fa-times-circle",
+                        cancel_reason=_(
+                            "The email of the previous step could not be sent."
+                        ),
+                    ),
+                    Event(
+                        "opened",
+                        "opened_at",
+                        label=_("Opened"),
+                        icon="fa-envelope-open-o",
+                        cancel_reason=_("The email of the previous step was opened."),
+                    ),
+                    # A click or a reply proves the email was opened.
+                    Event(
+                        "clicked",
+                        "clicked_at",
+                        implies=("opened",),
+                        label=_("Clicked"),
+                        icon="fa-mouse-pointer",
+                        cancel_reason=_(
+                            "A link of the previous step's email was clicked."
+                        ),
+                    ),
+                    Event(
+                        "replied",
+                        "replied_at",
+                        implies=("opened",),
+                        label=_("Replied"),
+                        icon="fa-reply",
+                        cancel_reason=_(
+                            "The email of the previous step was replied to."
+                        ),
+                    ),
+                    # A bounced email is never opened, clicked or replied.
+                    Event(
+                        "bounced",
+                        "bounced_at",
+                        closes=(EVENT, NEGATIVE),
+                        email_state="bounced",
+                        label=_("Bounced"),
+                        icon="fa-exclamation-circle",
+                        cancel_reason=_("The email of the previous step bounced."),
+                    ),
+                ],
+            ),
+        }
+
     @api.depends("task_ids.email_state")
     def _compute_email_counters(self):
         """Test tasks are left out (see ``task._email_statistics``)."""
@@ -106,10 +279,10 @@ class AutomationFlowStep(models.Model):
             step.update(statistics[step._origin.id])
 
     def _designer_events(self):
-        events = super()._designer_events()
+        """The counters of the email statistics, with their rates."""
         if self.step_type != "email":
-            return events
-        return events + [
+            return super()._designer_events()
+        return [
             self._designer_event(event, label, count, rate)
             for event, label, count, rate in (
                 ("sent", _("Sent"), self.email_sent_count, None),

@@ -15,6 +15,7 @@ from ..engine import retry, schedule, states, triggers
 from ..exceptions import RetryableTaskError
 from ..reasons import (
     Reason,
+    event_reason_code,
     field_label,
     reason_sql,
     reason_values,
@@ -40,32 +41,6 @@ EMAIL_STATES = [
     ("failed", "Failed"),
     ("bounced", "Bounced"),
 ]
-# The field stamped with the first time each event happened to a task.
-EVENT_FIELDS = {
-    "sent": "sent_at",
-    "failed": "failed_at",
-    "opened": "opened_at",
-    "clicked": "clicked_at",
-    "replied": "replied_at",
-    "bounced": "bounced_at",
-    "activity_done": "activity_done_at",
-    "activity_cancelled": "activity_cancelled_at",
-}
-# The Font Awesome icon of each event (and of overdue activities) in the
-# designer and the journeys.
-EVENT_ICONS = {
-    "sent": "fa-paper-plane",
-    "failed": "fa-times-circle",
-    "opened": "fa-envelope-open-o",
-    "clicked": "fa-mouse-pointer",
-    "replied": "fa-reply",
-    "bounced": "fa-exclamation-circle",
-    "activity_done": "fa-check",
-    "activity_cancelled": "fa-ban",
-    "activity_overdue": "fa-hourglass-end",
-}
-# The email state each event leaves.
-EVENT_EMAIL_STATES = {"sent": "sent", "failed": "failed", "bounced": "bounced"}
 # The email statistics of steps and flows: the counter each task timestamp
 # fills, and each rate with the counter it takes in percent of the sent emails.
 EMAIL_COUNTED_FIELDS = {
@@ -182,18 +157,11 @@ class AutomationFlowTask(models.Model):
     activity_id = fields.Many2one(
         "mail.activity", ondelete="set null", index="btree_not_null"
     )
-    # What happened to the email or the activity, each stamped once with the
-    # time it first happened: the triggers of the next steps and the
+    # What happened to the email or the activity, each event stamped once
+    # with the time it first happened, in the column its step type's file
+    # declares (sent_at, opened_at…): the triggers of the next steps and the
     # statistics read them.
     email_state = fields.Selection(EMAIL_STATES, readonly=True)
-    sent_at = fields.Datetime("Sent on", readonly=True)
-    failed_at = fields.Datetime("Failed on", readonly=True)
-    opened_at = fields.Datetime("Opened on", readonly=True)
-    clicked_at = fields.Datetime("Clicked on", readonly=True)
-    replied_at = fields.Datetime("Replied on", readonly=True)
-    bounced_at = fields.Datetime("Bounced on", readonly=True)
-    activity_done_at = fields.Datetime("Activity done on", readonly=True)
-    activity_cancelled_at = fields.Datetime("Activity cancelled on", readonly=True)
     link_click_ids = fields.One2many(
         "link.tracker.click", "automation_flow_task_id", string="Clicks"
     )
@@ -328,6 +296,25 @@ class AutomationFlowTask(models.Model):
     # State transitions: one write over the set, stamping the time
     # ------------------------------------------------------------------
 
+    def _transition(self, state, values=None):
+        """Move these tasks to ``state`` in one write with ``values``: every
+        ORM writer of a task's state comes here. A move that
+        ``states.TASK_TRANSITIONS`` does not allow is refused."""
+        illegal = self.filtered(lambda task: not states.may_move(task.state, state))
+        if illegal:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                _(
+                    "The tasks %(tasks)s cannot move from %(current)s to "
+                    "%(state)s. Only tasks in error can be retried, and ended "
+                    "tasks stay as they ended.",
+                    tasks=", ".join(map(str, illegal.ids)),
+                    current=", ".join(sorted({labels[task.state] for task in illegal})),
+                    state=labels[state],
+                )
+            )
+        self.write({"state": state, **(values or {})})
+
     def _set_done(self):
         self._set_ended(states.TASK_DONE)
 
@@ -345,8 +332,8 @@ class AutomationFlowTask(models.Model):
         self._set_ended(states.TASK_ERROR, message)
 
     def _set_ended(self, state, reason=False):
-        self.write(
-            {"state": state, "done_at": fields.Datetime.now(), **reason_values(reason)}
+        self._transition(
+            state, {"done_at": fields.Datetime.now(), **reason_values(reason)}
         )
 
     def _retry_later(self, error):
@@ -362,32 +349,30 @@ class AutomationFlowTask(models.Model):
             seconds = error.seconds or retry.retry_seconds(
                 step._retry_pattern(), attempt
             )
-            tasks.write(
+            tasks._transition(
+                states.TASK_SCHEDULED,
                 {
-                    "state": states.TASK_SCHEDULED,
                     "scheduled_at": now + timedelta(seconds=seconds),
                     "attempt": attempt,
                     **reason_values(
                         Reason("retrying", count=attempt, error=str(error))
                     ),
-                }
+                },
             )
 
     def _set_scheduled(self, at):
-        self.write(
-            {
-                "state": states.TASK_SCHEDULED,
-                "scheduled_at": at,
-                "done_at": False,
-                **reason_values(False),
-            }
+        self._transition(
+            states.TASK_SCHEDULED,
+            {"scheduled_at": at, "done_at": False, **reason_values(False)},
         )
 
     @api.model
     def _cancel_pending(self, field, ids, reason=False):
         """Cancel, in one statement, the pending tasks whose ``field``
         (``flow_id``, ``enrollment_id``) is in ``ids``, whatever their number:
-        the ORM would load and write them one by one."""
+        the ORM would load and write them one by one. Keeps to
+        ``states.TASK_TRANSITIONS`` by taking only the states that may be
+        cancelled."""
         self.flush_model()
         now = fields.Datetime.now()
         self.env.cr.execute(
@@ -395,14 +380,14 @@ class AutomationFlowTask(models.Model):
                 """UPDATE automation_flow_task
                    SET state = %(cancelled)s, done_at = %(now)s, %(reason)s,
                        write_date = %(now)s, write_uid = %(uid)s
-                   WHERE %(field)s = ANY(%(ids)s) AND state IN %(pending)s""",
+                   WHERE %(field)s = ANY(%(ids)s) AND state IN %(sources)s""",
                 cancelled=states.TASK_CANCELLED,
                 now=now,
                 reason=reason_sql(reason),
                 uid=self.env.uid,
                 field=SQL.identifier(field),
                 ids=list(ids),
-                pending=states.TASK_PENDING,
+                sources=states.sources_of(states.TASK_CANCELLED),
             )
         )
         self.invalidate_model(ENDED_FIELDS)
@@ -431,16 +416,18 @@ class AutomationFlowTask(models.Model):
         thousand: each implied event is one ``UPDATE`` that stamps the tasks
         and one that moves their children, whatever the number of tasks.
 
-        :param event: a key of ``EVENT_FIELDS``
+        :param event: the key of an event of the step catalogue
+            (``step._get_step_types``)
         :param at: when it happened (now by default)
         """
         at = at or fields.Datetime.now()
         self.flush_model()
+        catalogue = self.env["automation.flow.step"]._step_catalogue()
         scheduled = []
-        for implied in triggers.events_implied(event):
-            first_ids = self._stamp_event(implied, at)
+        for implied in triggers.events_implied(catalogue, event):
+            first_ids = self._stamp_event(catalogue.events[implied], at)
             if first_ids:
-                scheduled += self._move_children(implied, first_ids, at)
+                scheduled += self._move_children(catalogue, implied, first_ids, at)
         self.invalidate_model()
         self._wake_scheduler(scheduled)
 
@@ -506,9 +493,10 @@ class AutomationFlowTask(models.Model):
             )
 
     def _stamp_event(self, event, at):
-        """Stamp the first time of ``event`` on these tasks; return the ids of
-        the tasks it happened to for the first time."""
-        field = SQL.identifier(EVENT_FIELDS[event])
+        """Stamp the first time of ``event`` (a ``triggers.Event``) on these
+        tasks, in the column its step type declares; return the ids of the
+        tasks it happened to for the first time."""
+        field = SQL.identifier(event.field)
         self.env.cr.execute(
             SQL(
                 """UPDATE automation_flow_task
@@ -519,7 +507,7 @@ class AutomationFlowTask(models.Model):
                    RETURNING id""",
                 field=field,
                 at=at,
-                email_state=EVENT_EMAIL_STATES.get(event),
+                email_state=event.email_state,
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
                 ids=self.ids,
@@ -527,7 +515,7 @@ class AutomationFlowTask(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _move_children(self, event, parent_ids, at):
+    def _move_children(self, catalogue, event, parent_ids, at):
         """Move the pending children of ``parent_ids`` after ``event``, in one
         statement driven by the trigger catalogue; return, for each child it
         schedules, its due time and when the scheduler runs next.
@@ -543,11 +531,15 @@ class AutomationFlowTask(models.Model):
         Children of a step counting from a date of the record are woken at
         ``at``: the scheduler then reschedules them to that date, as it does
         for every such step. Children of ended flows or enrollments stay.
+
+        Keeps to ``states.TASK_TRANSITIONS``: it moves pending children only,
+        a waiting one to scheduled, expired or cancelled, a scheduled one to
+        cancelled.
         """
-        cancelled = triggers.cancelled_by(event)
-        disproved = triggers.disproved_by(event)
-        woken = list(triggers.woken_by(event))
-        rescheduled = list(triggers.rescheduled_by(event))
+        cancelled = triggers.cancelled_by(catalogue, event)
+        disproved = triggers.disproved_by(catalogue, event)
+        woken = list(triggers.woken_by(catalogue, event))
+        rescheduled = list(triggers.rescheduled_by(catalogue, event))
         if not (cancelled or woken or rescheduled):
             return []
         is_cancelled = SQL(
@@ -610,7 +602,7 @@ class AutomationFlowTask(models.Model):
                 waiting_state=states.TASK_WAITING,
                 at=at,
                 now=fields.Datetime.now(),
-                reason=f"event_{event}" if cancelled else None,
+                reason=event_reason_code(event) if cancelled else None,
                 uid=self.env.uid,
                 parent_ids=parent_ids,
                 pending=states.TASK_PENDING,
@@ -839,7 +831,8 @@ class AutomationFlowTask(models.Model):
     @api.model
     def _expire_waiting_tasks(self):
         """Expire the waiting tasks whose expiry passed, in one statement
-        whatever their number; return how many expired."""
+        whatever their number; return how many expired. Only waiting tasks
+        may expire (``states.TASK_TRANSITIONS``)."""
         self.flush_model()
         now = fields.Datetime.now()
         self.env.cr.execute(

@@ -4,19 +4,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..engine import states
-from .automation_flow_task import EVENT_FIELDS, TASK_STATES
-
-# The events counted per task, each once, whatever the number of opens or
-# clicks: the column ``<event>_count`` counts the tasks stamped with it.
-COUNTED_EVENTS = (
-    "sent",
-    "opened",
-    "clicked",
-    "replied",
-    "bounced",
-    "activity_done",
-    "activity_cancelled",
-)
+from .automation_flow_task import TASK_STATES
 
 
 class AutomationFlowTaskReport(models.Model):
@@ -27,10 +15,12 @@ class AutomationFlowTaskReport(models.Model):
     else created). The request is built from ``_report_get_request_*`` parts so
     that other modules add columns by extending a part.
 
-    The email and activity events of the tasks (``_report_get_request_select_events``)
-    count on the task's day: "of the emails sent that day, how many were
-    opened". The events on the day they happened are in
-    ``automation.flow.event.report``.
+    The events of the tasks (``_report_get_request_select_events``) count on
+    the task's day: "of the emails sent that day, how many were opened". Each
+    event of the step catalogue is a column ``<event>_count`` counting the
+    tasks stamped with it, once whatever the number of opens or clicks; the
+    type file that declares the event declares the report's field. The events
+    on the day they happened are in ``automation.flow.event.report``.
     """
 
     _name = "automation.flow.task.report"
@@ -56,19 +46,6 @@ class AutomationFlowTaskReport(models.Model):
     expired_count = fields.Integer("Expired", readonly=True)
     cancelled_count = fields.Integer("Cancelled", readonly=True)
     error_count = fields.Integer("Errors", readonly=True)
-    sent_count = fields.Integer("Sent", readonly=True)
-    opened_count = fields.Integer("Opened", readonly=True)
-    clicked_count = fields.Integer("Clicked", readonly=True)
-    replied_count = fields.Integer("Replied", readonly=True)
-    bounced_count = fields.Integer("Bounced", readonly=True)
-    failed_count = fields.Integer("Failed to send", readonly=True)
-    activity_done_count = fields.Integer("Activities done", readonly=True)
-    activity_cancelled_count = fields.Integer("Activities cancelled", readonly=True)
-    activity_overdue_count = fields.Integer(
-        "Activities overdue",
-        readonly=True,
-        help="Activities of the tasks still open after their deadline.",
-    )
 
     @api.model
     def _selection_step_type(self):
@@ -122,24 +99,14 @@ class AutomationFlowTaskReport(models.Model):
         ]
 
     def _report_get_request_select_events(self):
+        catalogue = self.env["automation.flow.step"]._step_catalogue()
         return [
-            *(
-                SQL(
-                    "count(%s) AS %s",
-                    SQL.identifier("task", EVENT_FIELDS[event]),
-                    SQL.identifier(f"{event}_count"),
-                )
-                for event in COUNTED_EVENTS
-            ),
-            # As the step's counter: a retried email is no longer failed.
-            SQL("count(*) FILTER (WHERE task.email_state = 'failed') AS failed_count"),
-            # A done activity is deleted, or archived when its type keeps
-            # done activities: only active ones can be overdue.
             SQL(
-                """count(activity.id) FILTER (
-                       WHERE activity.active AND activity.date_deadline < current_date
-                   ) AS activity_overdue_count"""
-            ),
+                "count(%s) AS %s",
+                SQL.identifier("task", event.field),
+                SQL.identifier(f"{event.key}_count"),
+            )
+            for event in catalogue.events.values()
         ]
 
     def _report_get_request_date(self):
@@ -151,7 +118,6 @@ class AutomationFlowTaskReport(models.Model):
         return [
             SQL("automation_flow_task task"),
             SQL("JOIN automation_flow_step step ON step.id = task.step_id"),
-            SQL("LEFT JOIN mail_activity activity ON activity.id = task.activity_id"),
         ]
 
     def _report_get_request_where_items(self):

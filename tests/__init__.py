@@ -29,3 +29,5 @@ from . import test_uninstall
 from . import test_query_budget
 from . import test_domains
 from . import test_manager_without_settings
+from . import test_step_catalogue
+from . import test_transitions

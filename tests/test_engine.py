@@ -4,7 +4,7 @@ import doctest
 import importlib
 import pkgutil
 
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 from .. import engine
 from ..engine import triggers
@@ -37,8 +37,24 @@ class TestEngineDoctests(BaseCase):
                 self.assertGreater(result.attempted, 0, "a module without examples")
                 self.assertEqual(result.failed, 0)
 
-    def test_waiting_and_negative_triggers_name_their_event(self):
-        for trigger in triggers.TRIGGERS.values():
-            if trigger.kind in (triggers.EVENT, triggers.NEGATIVE):
-                self.assertTrue(trigger.event, trigger.key)
-                self.assertIn(trigger.parent_type, ("email", "activity"))
+
+@tagged("post_install", "-at_install")
+class TestStepCatalogue(TransactionCase):
+    """The catalogue the installed step types declare holds together."""
+
+    def test_every_event_has_its_column_label_and_icon(self):
+        Step = self.env["automation.flow.step"]
+        catalogue = Step._step_catalogue()
+        step_types = dict(Step._fields["step_type"]._description_selection(self.env))
+        Task = self.env["automation.flow.task"]
+        for event in catalogue.events.values():
+            with self.subTest(event=event.key):
+                self.assertIn(event.step_type, step_types)
+                self.assertEqual(Task._fields[event.field].type, "datetime")
+                self.assertTrue(event.label and event.icon)
+        for trigger in catalogue.triggers.values():
+            with self.subTest(trigger=trigger.key):
+                self.assertTrue(trigger.label)
+                self.assertEqual(len(trigger.phrases), 2)
+                self.assertIn("%(delay)s", trigger.phrases[1])
+        self.assertEqual(set(step_types), set(catalogue.step_types) - {triggers.ANY})

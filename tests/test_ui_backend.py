@@ -82,7 +82,11 @@ class TestUiBackend(TransactionCase):
         self.assertEqual(Step.get_trigger_options(), [("start", "At enrollment")])
         options = dict(Step.get_trigger_options("email"))
         self.assertEqual(
-            set(options), {t.key for t in triggers.triggers_for_parent("email")}
+            set(options),
+            {
+                t.key
+                for t in triggers.triggers_for_parent(Step._step_catalogue(), "email")
+            },
         )
         self.assertEqual(options["email_opened"], "Email opened")
         self.assertNotIn("activity_done", options)
