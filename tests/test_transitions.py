@@ -13,8 +13,9 @@ class TestTaskTransitions(AutomationFlowCase):
 
     def setUp(self):
         super().setUp()
-        flow = self.start(self.create_flow())
+        flow = self.create_flow()
         self.step = self.add_step(flow, "action")
+        self.start(flow)
         with self.at(NOW):
             flow._enroll(self.partners[:2].ids)
         self.done, self.pending = self.tasks_of(self.step)
