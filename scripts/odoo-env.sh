@@ -44,6 +44,11 @@ af_odoo_importable() {
 # requirements.txt), or anything pip installs: a tarball path or URL, a git URL.
 af_ensure_odoo() {
     af_odoo_importable && return 0
+    # the wheel's odoo/addons folder hides an Odoo installed with `pip install
+    # -e` (setuptools' import finder comes after the folders of sys.path)
+    if "$AF_PYTHON" -m pip show -q odoo-addon-automation_flow >/dev/null 2>&1; then
+        af_die "odoo-addon-automation_flow is installed in $AF_PYTHON and hides Odoo there: $AF_PYTHON -m pip uninstall odoo-addon-automation_flow"
+    fi
     [[ -n ${ODOO_SOURCE:-} ]] || af_die "Odoo 18.0 is not importable by '$AF_PYTHON'.
   Install it once from Odoo's source of branch 18.0 (nightly archive or git clone):
       $AF_PYTHON -m pip install -r odoo18/requirements.txt && $AF_PYTHON -m pip install -e odoo18
