@@ -45,7 +45,7 @@ class TestEventTiming(AutomationFlowEventCase, HttpCase):
         self.assertEqual(self.child(self.task, "email_opened").expires_at, DEADLINE)
 
     def test_open_before_the_deadline(self):
-        """The issue's case: opened at 2 days 30 minutes, sent an hour late."""
+        """Opened at 2 days 30 minutes, the email having left an hour late."""
         self.open_path(self.pixel, at=NOW + 2 * DAY + HOUR / 2)
         self.assertOneBranch("done", "cancelled")
 

@@ -73,7 +73,7 @@ class TestRecordChanges(AutomationFlowCase):
         self.env.flush_all()
         return self.cr.sql_log_count - start
 
-    # -- item 12: a reminder follows its date both ways --------------------
+    # -- a reminder follows its date both ways -----------------------------
 
     def test_reminder_follows_a_meeting_moved_earlier(self):
         _flow, step = self.reminder_flow()
@@ -186,7 +186,7 @@ class TestRecordChanges(AutomationFlowCase):
             datetime(2026, 3, 2, 9, 55),
         )
 
-    # -- item 14: a deleted record leaves its flows at once ----------------
+    # -- a deleted record leaves its flows at once -------------------------
 
     def test_deleting_a_record_ends_its_enrollments(self):
         flow = self.create_flow()
