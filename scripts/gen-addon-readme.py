@@ -173,16 +173,16 @@ def index_html(rst):
 
 
 def main():
-    unknown = sorted(
-        path.name
-        for path in (ROOT / "readme").iterdir()
-        if path.suffix != ".md" or path.stem not in FRAGMENTS
-    )
-    if unknown:
-        sys.exit(
-            "readme/: %s not a fragment of OCA's generator; use %s"
-            % (", ".join(unknown), ", ".join(f"{f}.md" for f in sorted(FRAGMENTS)))
-        )
+    # A fragment OCA's generator does not know is not lost: it gets a section
+    # of its own after the others, and a note says where it should go.
+    for path in sorted((ROOT / "readme").glob("*.md")):
+        if path.stem not in FRAGMENTS:
+            SECTIONS[path.stem] = path.stem.replace("_", " ").capitalize()
+            print(
+                f"readme/{path.name}: not a fragment of OCA's generator, shown as "
+                f"its own section; better in one of {', '.join(sorted(FRAGMENTS))}",
+                file=sys.stderr,
+            )
     manifest = ast.literal_eval((ROOT / "__manifest__.py").read_text("utf-8"))
     rst = readme(manifest)
     (ROOT / "README.rst").write_text(rst, encoding="utf-8")
