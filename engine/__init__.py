@@ -19,8 +19,10 @@ How it works
 * :mod:`.schedule` turns a delay (amount + unit, optionally counted before or
   after a date of the record) into a due datetime.
 * :mod:`.retry` says how long a task waits before its next attempt.
+* :mod:`.split` draws the branch of a random split from a hash of the
+  enrollment and the step.
 * :mod:`.domains` evaluates the domains users write with the names of Odoo's
   web client (``context_today()``, ``relativedelta``, ``to_utc()``…).
 """
 
-from . import domains, retry, schedule, states, triggers  # noqa: F401
+from . import domains, retry, schedule, split, states, triggers  # noqa: F401

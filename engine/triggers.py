@@ -17,7 +17,9 @@ Each trigger belongs to a *kind*:
 * ``event``: created waiting with its parent, woken by ``event`` (due at event
   time + delay), expired when its expiry passes;
 * ``negative``: created scheduled at parent time + delay, cancelled if
-  ``event`` happens first.
+  ``event`` happens first;
+* ``branch``: the child of a decision (a condition…): created, due at parent
+  time + delay, only for the parent tasks that took its ``outcome``.
 
 The triggers of ``ANY`` fit under every step (and at the root, for
 ``start``). An event names the task column stamped with its first time
@@ -101,6 +103,19 @@ due time of the "not …" ones and the expiry of the waiting ones, so that an
 >>> rescheduled_by(catalogue, "opened")
 set()
 
+A decision's children hang under one outcome each:
+
+>>> decisions = Catalogue({
+...     "condition": StepType(triggers=[
+...         Trigger("condition_yes", BRANCH, outcome="yes"),
+...         Trigger("condition_no", BRANCH, outcome="no"),
+...     ]),
+... })
+>>> outcome_of(decisions, "condition_no"), waits_for_event(decisions, "condition_no")
+('no', False)
+>>> outcome_of(catalogue, "after_step") is None  # every parent task
+True
+
 A trigger waiting for an event its type does not declare is refused:
 
 >>> Catalogue({"sms": StepType(triggers=[Trigger("sms_read", EVENT, "read")])})
@@ -116,16 +131,18 @@ START = "start"
 AFTER = "after"
 EVENT = "event"
 NEGATIVE = "negative"
+BRANCH = "branch"
 # The pseudo step type of the triggers that fit under any step.
 ANY = "*"
 
 # ``label``: the trigger's name in selections; ``phrases``: two whole
 # sentences for the step's schedule in words, without a delay and with a
-# ``%(delay)s``; ``parent_type`` is filled by the catalogue.
+# ``%(delay)s``; ``parent_type`` is filled by the catalogue; ``outcome``: the
+# outcome of the parent task a ``branch`` trigger follows.
 Trigger = namedtuple(
     "Trigger",
-    "key kind event label phrases parent_type",
-    defaults=(None, None, ("", ""), None),
+    "key kind event label phrases parent_type outcome",
+    defaults=(None, None, ("", ""), None, None),
 )
 # ``field``: the task column stamped with the event's first time, declared by
 # the step type's file; ``implies``: the events it proves too (a click is an
@@ -188,6 +205,13 @@ def triggers_for_parent(catalogue, parent_type):
     return [
         t for t in catalogue.triggers.values() if fits(catalogue, t.key, parent_type)
     ]
+
+
+def outcome_of(catalogue, trigger_key):
+    """The outcome of the parent task a child of this trigger follows, or
+    ``None`` when it follows every parent task."""
+    trigger = catalogue.triggers[trigger_key]
+    return trigger.outcome if trigger.kind == BRANCH else None
 
 
 def events_implied(catalogue, event):

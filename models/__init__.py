@@ -13,6 +13,8 @@ from . import automation_flow_event_report
 from . import automation_flow_step_email
 from . import automation_flow_step_activity
 from . import automation_flow_step_action
+from . import automation_flow_step_condition
+from . import automation_flow_step_split
 from . import base_automation
 from . import ir_actions_server
 from . import ir_qweb

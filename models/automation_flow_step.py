@@ -270,23 +270,41 @@ class AutomationFlowStep(models.Model):
         designer: ``[{"event", "label", "icon", "count", "rate"}]``, non-zero
         counts only, ``rate`` in percent or ``None``.
 
-        By default, the tasks stamped with each event of the step's type (one
-        grouped query); types with rates or other counters override it.
+        By default, the tasks stamped with each event of the step's type and,
+        for a decision, the tasks of each outcome (one grouped query each);
+        types with rates or other counters override it.
         """
         self.ensure_one()
-        events = self._step_catalogue().events_of(self.step_type)
-        if not events or not self._origin.id:
-            return []
-        counts = self.env["automation.flow.task"]._read_group(
-            [("step_id", "=", self._origin.id), ("is_test", "=", False)],
-            [],
-            [f"{event.field}:count" for event in events],
-        )[0]
-        return [
-            self._designer_event(event.key, event.label, count)
-            for event, count in zip(events, counts, strict=True)
-            if count
+        catalogue = self._step_catalogue()
+        events = catalogue.events_of(self.step_type)
+        branches = [
+            trigger
+            for trigger in catalogue.triggers.values()
+            if trigger.parent_type == self.step_type and trigger.kind == triggers.BRANCH
         ]
+        if not (events or branches) or not self._origin.id:
+            return []
+        Task = self.env["automation.flow.task"]
+        domain = [("step_id", "=", self._origin.id), ("is_test", "=", False)]
+        cards = []
+        if events:
+            counts = Task._read_group(
+                domain, [], [f"{event.field}:count" for event in events]
+            )[0]
+            cards += [
+                self._designer_event(event.key, event.label, count)
+                for event, count in zip(events, counts, strict=True)
+                if count
+            ]
+        if branches:
+            outcomes = dict(Task._read_group(domain, ["outcome"], ["__count"]))
+            icon = catalogue.step_types[self.step_type].icon
+            cards += [
+                self._designer_event(branch.key, branch.label, count, icon=icon)
+                for branch in branches
+                if (count := outcomes.get(branch.outcome))
+            ]
+        return cards
 
     def _designer_event(self, event, label, count, rate=None, icon=None):
         """:param icon: the event's icon in the catalogue by default"""
@@ -607,8 +625,10 @@ class AutomationFlowStep(models.Model):
 
     def _create_child_tasks(self, parent_tasks):
         """Insert the tasks of the children of these steps, one per parent task
-        of ``parent_tasks``: scheduled, or waiting for their event."""
+        of ``parent_tasks``: scheduled, or waiting for their event; a child of
+        a decision's branch only for the parent tasks of that outcome."""
         Task = self.env["automation.flow.task"]
+        catalogue = self._step_catalogue()
         now = fields.Datetime.now()
         by_step = parent_tasks.grouped("step_id")
         for step in self:
@@ -616,7 +636,12 @@ class AutomationFlowStep(models.Model):
             if not tasks:
                 continue
             for child in step.child_ids:
-                for is_test, group in tasks.grouped("is_test").items():
+                outcome = triggers.outcome_of(catalogue, child.trigger)
+                children_of = tasks
+                if outcome is not None:
+                    # Only the branch the decision took gets tasks.
+                    children_of = tasks.filtered(lambda t, o=outcome: t.outcome == o)
+                for is_test, group in children_of.grouped("is_test").items():
                     Task._insert(
                         step.flow_id,
                         child._task_values(

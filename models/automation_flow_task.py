@@ -148,6 +148,11 @@ class AutomationFlowTask(models.Model):
         default=0,
         help="How many times the step was tried and asked to be retried later.",
     )
+    outcome = fields.Char(
+        readonly=True,
+        help="The branch a decision step (a condition…) took for the record: "
+        "only the next steps of that branch follow.",
+    )
     mail_mail_id = fields.Many2one(
         "mail.mail", string="Email", ondelete="set null", index="btree_not_null"
     )

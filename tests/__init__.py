@@ -31,3 +31,5 @@ from . import test_domains
 from . import test_manager_without_settings
 from . import test_step_catalogue
 from . import test_transitions
+from . import test_step_condition
+from . import test_step_split
