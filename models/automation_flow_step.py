@@ -203,7 +203,11 @@ class AutomationFlowStep(models.Model):
     def _compute_schedule_description(self):
         catalogue = self._step_catalogue()
         for step in self:
-            trigger = catalogue.triggers[step.trigger]
+            trigger = catalogue.triggers.get(step.trigger)
+            if not trigger:
+                # A new step in the form, before its trigger is chosen.
+                step.schedule_description = False
+                continue
             at_once, after_delay = trigger.phrases
             delay = step._duration_in_words(step.delay, step.delay_unit)
             if step.date_field_id:

@@ -37,6 +37,11 @@ class AutomationFlowTaskReport(models.Model):
     model = fields.Char(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     state = fields.Selection(TASK_STATES, readonly=True)
+    outcome = fields.Char(
+        readonly=True,
+        help="The branch a decision step took (yes, no, a, b…): group by it to "
+        "compare the branches.",
+    )
     date = fields.Date("Day", readonly=True)
     task_count = fields.Integer("Tasks", readonly=True)
     scheduled_count = fields.Integer("Scheduled", readonly=True)
@@ -86,6 +91,7 @@ class AutomationFlowTaskReport(models.Model):
             SQL("task.model"),
             SQL("task.company_id"),
             SQL("task.state"),
+            SQL("task.outcome"),
             SQL("%s AS date", self._report_get_request_date()),
             SQL("count(*) AS task_count"),
             *(
@@ -132,5 +138,6 @@ class AutomationFlowTaskReport(models.Model):
             SQL("task.model"),
             SQL("task.company_id"),
             SQL("task.state"),
+            SQL("task.outcome"),
             self._report_get_request_date(),
         ]

@@ -85,7 +85,17 @@ class TestConditionStep(AutomationFlowCase):
             len(self.env["mail.activity"].search([("res_id", "in", others.ids)])), 2
         )
 
-        # Statistics: yes / no on the designer card; labelled branches.
+        # Statistics: yes / no in the report and on the designer card.
+        self.env.flush_all()
+        self.assertEqual(
+            sorted(
+                env["automation.flow.task.report"]._read_group(
+                    [("step_id", "=", check.id)], ["outcome"], ["task_count:sum"]
+                )
+            ),
+            [("no", 2), ("yes", 2)],
+        )
+
         tree = flow.with_user(self.manager).get_step_tree()
         card = next(step for step in tree["steps"] if step["id"] == check.id)
         self.assertEqual(card["type_icon"], "fa-code-fork")
