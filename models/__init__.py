@@ -1,4 +1,5 @@
 from . import automation_flow_domain_mixin
+from . import automation_flow_record_mixin
 from . import automation_flow
 from . import automation_flow_tag
 from . import automation_flow_filter

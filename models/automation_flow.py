@@ -165,8 +165,11 @@ class AutomationFlow(models.Model):
 
     @api.depends("step_ids", "enrollment_ids")
     def _compute_counters(self):
-        Enrollment = self.env["automation.flow.enrollment"]
-        Task = self.env["automation.flow.task"]
+        # The flow's figures count every record of the flow, like its
+        # statistics; the lists behind them show the records the user may
+        # read (automation.flow.record.mixin).
+        Enrollment = self.env["automation.flow.enrollment"].sudo()
+        Task = self.env["automation.flow.task"].sudo()
         enrollments = dict.fromkeys(self.ids, 0)
         by_state = {}
         for flow, state, count in Enrollment._read_group(
@@ -215,7 +218,10 @@ class AutomationFlow(models.Model):
         counts = {
             # Days come back as datetimes at midnight (user's timezone).
             (flow.id, day.date()): count
-            for flow, day, count in self.env["automation.flow.enrollment"]._read_group(
+            # Every record of the flow, as its counters (see _compute_counters).
+            for flow, day, count in self.env["automation.flow.enrollment"]
+            .sudo()
+            ._read_group(
                 [
                     ("flow_id", "in", self.ids),
                     ("is_test", "=", False),
@@ -262,6 +268,7 @@ class AutomationFlow(models.Model):
                         model=flow.model_id.name,
                     )
                 )
+            flow._check_model_readable(flow.model_id)
 
     @api.constrains("company_id", "filter_id")
     def _check_filter_company(self):
@@ -328,6 +335,20 @@ class AutomationFlow(models.Model):
                     )
                 )
 
+    def _with_enrollments(self):
+        """The flows records went through, whoever asks: enrollments of
+        records the user may not read count too."""
+        enrollments = self.env["automation.flow.enrollment"]
+        enrollments.flush_model(["flow_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT flow_id FROM automation_flow_enrollment "
+                "WHERE flow_id = ANY(%s)",
+                self.ids,
+            )
+        )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -336,14 +357,14 @@ class AutomationFlow(models.Model):
 
     def write(self, vals):
         self._check_responsible_choice(vals)
-        if "model_id" in vals and self.enrollment_ids:
+        if "model_id" in vals and self._with_enrollments():
             raise UserError(
                 _(
                     "Records already went through this flow: its model cannot be "
                     "changed any more. Duplicate the flow instead."
                 )
             )
-        if "company_id" in vals and self.enrollment_ids:
+        if "company_id" in vals and self._with_enrollments():
             # Enrollments and tasks carry the company of their flow.
             raise UserError(
                 _(
@@ -508,15 +529,14 @@ class AutomationFlow(models.Model):
         return True
 
     def action_draft(self):
-        for flow in self:
-            if flow.with_context(active_test=False).enrollment_ids:
-                raise UserError(
-                    _(
-                        "Records already went through the flow %s: it cannot go "
-                        "back to draft. Duplicate it to change it freely.",
-                        flow.name,
-                    )
+        if went_through := self._with_enrollments():
+            raise UserError(
+                _(
+                    "Records already went through the flow %s: it cannot go "
+                    "back to draft. Duplicate it to change it freely.",
+                    went_through[0].name,
                 )
+            )
         self.write({"state": states.FLOW_DRAFT})
         return True
 

@@ -63,6 +63,21 @@ class AutomationFlowDomainMixin(models.AbstractModel):
             ) from error
         return domain
 
+    def _check_model_readable(self, ir_model):
+        """Who builds on a model must be allowed to read its records: the
+        domain editor's live count and the enrollments would otherwise tell
+        them what they may not read."""
+        if not self.env[ir_model.model].has_access("read"):
+            raise ValidationError(
+                _(
+                    "You are not allowed to read the records of %(model)s: "
+                    "choose another model for %(record)s, or ask an "
+                    "administrator for access to %(model)s.",
+                    model=ir_model.name,
+                    record=self.display_name,
+                )
+            )
+
     def _domain_error_reason(self, error):
         """Why the domain cannot be evaluated, as the end of a sentence."""
         if error.code == domains.UNKNOWN_NAME:

@@ -35,6 +35,7 @@ class AutomationFlowEnrollment(models.Model):
     """
 
     _name = "automation.flow.enrollment"
+    _inherit = ["automation.flow.record.mixin"]
     _description = "Automation Flow Enrollment"
     _order = "id desc"
     _rec_name = "record_name"
@@ -44,11 +45,7 @@ class AutomationFlowEnrollment(models.Model):
     # Not indexed: record rules compare it with a handful of companies, and
     # every index costs a write per record enrolled.
     company_id = fields.Many2one("res.company", readonly=True)
-    model = fields.Char(required=True, readonly=True)
-    res_id = fields.Many2oneReference(
-        "Record ID", model_field="model", required=True, readonly=True
-    )
-    record_name = fields.Char("Record", compute="_compute_record_name")
+    # model, res_id, record_name: automation.flow.record.mixin
     unique_key = fields.Char("Uniqueness value", readonly=True)
     state = fields.Selection(
         ENROLLMENT_STATES,
@@ -115,20 +112,6 @@ class AutomationFlowEnrollment(models.Model):
                         company=flow.company_id.name,
                         model=flow.model_id.name,
                     )
-                )
-
-    @api.depends("model", "res_id")
-    def _compute_record_name(self):
-        for model, enrollments in self.grouped("model").items():
-            # Names only: automation users review journeys of records that
-            # other teams own, without opening them.
-            records = (
-                self.env[model].sudo().browse(enrollments.mapped("res_id")).exists()
-            )
-            names = {record.id: record.display_name for record in records}
-            for enrollment in enrollments:
-                enrollment.record_name = names.get(
-                    enrollment.res_id, f"{model},{enrollment.res_id}"
                 )
 
     @api.depends("reason_code", "reason_params")

@@ -39,6 +39,7 @@ class AutomationFlowFilter(models.Model):
     @api.constrains("model_id", "domain")
     def _check_domain(self):
         for saved_filter in self:
+            saved_filter._check_model_readable(saved_filter.model_id)
             saved_filter._eval_domain(saved_filter.domain, saved_filter.model)
 
     def _domain_error(self, reason):

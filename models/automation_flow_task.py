@@ -97,6 +97,7 @@ class AutomationFlowTask(models.Model):
     """
 
     _name = "automation.flow.task"
+    _inherit = ["automation.flow.record.mixin"]
     _description = "Automation Flow Task"
     _order = "id desc"
     _rec_name = "step_id"
@@ -124,11 +125,7 @@ class AutomationFlowTask(models.Model):
     # Not indexed: record rules compare it with a handful of companies, and
     # every index costs a write per task inserted.
     company_id = fields.Many2one("res.company", readonly=True)
-    model = fields.Char(required=True, readonly=True)
-    res_id = fields.Many2oneReference(
-        "Record ID", model_field="model", required=True, readonly=True
-    )
-    record_name = fields.Char(related="enrollment_id.record_name", string="Record")
+    # model, res_id, record_name: automation.flow.record.mixin
     is_test = fields.Boolean("Test", readonly=True, default=False)
     state = fields.Selection(
         TASK_STATES, default=states.TASK_SCHEDULED, required=True, readonly=True
@@ -710,7 +707,9 @@ class AutomationFlowTask(models.Model):
             ``NO_EMAIL_STATISTICS``), zeros for any id without tasks
         """
         statistics = defaultdict(lambda: dict(NO_EMAIL_STATISTICS))
-        for record, email_state, task_count, *event_counts in self._read_group(
+        # Every record of the steps or flows, as their counters: the lists
+        # behind them show what the user may read (record mixin).
+        for record, email_state, task_count, *event_counts in self.sudo()._read_group(
             [(group_field, "in", list(ids)), ("is_test", "=", False)],
             [group_field, "email_state"],
             ["__count"] + [f"{field}:count" for field in EMAIL_COUNTED_FIELDS],

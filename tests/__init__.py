@@ -33,3 +33,4 @@ from . import test_step_catalogue
 from . import test_transitions
 from . import test_step_condition
 from . import test_step_split
+from . import test_record_visibility

@@ -38,6 +38,9 @@ class AutomationFlowTest(models.TransientModel):
         self.flow_id.check_access("write")
         if not self.res_id:
             raise UserError(_("Choose the record to test the flow with."))
+        # The test shows the record's journey: only a record the tester may
+        # read (the flow enrolls with its responsible's rights).
+        self.env[self.model].browse(self.res_id).check_access("read")
         enrollment = self.flow_id._enroll([self.res_id], is_test=True)
         if not enrollment:
             raise UserError(
