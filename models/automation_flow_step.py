@@ -291,7 +291,8 @@ class AutomationFlowStep(models.Model):
         ]
         if not (events or branches) or not self._origin.id:
             return []
-        Task = self.env["automation.flow.task"]
+        # Every record of the step, as its counters count them.
+        Task = self.env["automation.flow.task"].sudo()
         domain = [("step_id", "=", self._origin.id), ("is_test", "=", False)]
         cards = []
         if events:
