@@ -16,6 +16,7 @@ from . import automation_flow_step_activity
 from . import automation_flow_step_action
 from . import automation_flow_step_condition
 from . import automation_flow_step_split
+from . import automation_flow_step_wait
 from . import base_automation
 from . import ir_actions_server
 from . import ir_qweb

@@ -5,7 +5,7 @@
 How it works: like ``base_automation``, ``_register_hook`` patches, once, the
 ``unlink`` of every model a flow that is not done runs on, and the ``write``
 of the models whose steps count from one of their dates ("5 minutes before
-the meeting"):
+the meeting") or wait until their records match a domain ("invoice paid"):
 
 - ``unlink`` ends the records' enrollments and cancels their pending tasks
   (one statement per call), so a record whose tasks wait for an event does
@@ -32,26 +32,36 @@ PATCH_MARK = "_automation_flow_patch"
 PATCHED_METHODS = ("write", "unlink")
 
 
-def _make_write(anchors):
-    """A ``write`` that moves the tasks of the steps counting from a written
-    date: ``anchors`` maps each such field name to the ids of its steps."""
+# Why a step watches a field: it counts from that date, or waits until a
+# domain reading it holds.
+ANCHOR = "anchor"
+WAIT = "wait"
+
+
+def _make_write(watched):
+    """A ``write`` that tells the steps watching a written field: ``watched``
+    maps each such field name to ``{(ANCHOR or WAIT, step id)}``."""
 
     def write(self, vals):
         result = write.origin(self, vals)
-        step_ids = [
-            step_id
-            for field_name, ids in anchors.items()
+        reactions = {
+            reaction
+            for field_name, reactions in watched.items()
             if field_name in vals
-            for step_id in ids
-        ]
-        if step_ids and self:
-            # The flows follow the date whoever moves it. The steps may have
-            # been deleted by a transaction this worker has not reloaded for.
-            steps = self.env["automation.flow.step"].sudo().browse(step_ids).exists()
-            steps._follow_anchor_dates(self)
+            for reaction in reactions
+        }
+        if reactions and self:
+            # The flows follow the records whoever writes them. The steps may
+            # have been deleted by a transaction this worker has not reloaded
+            # for.
+            Step = self.env["automation.flow.step"].sudo()
+            steps = Step.browse({step_id for _why, step_id in reactions}).exists()
+            anchored = {step_id for why, step_id in reactions if why == ANCHOR}
+            steps.filtered(lambda s: s.id in anchored)._follow_anchor_dates(self)
+            steps.filtered(lambda s: s.id not in anchored)._resume_waits(self)
         return result
 
-    write.automation_flow_anchors = anchors
+    write.automation_flow_watched = watched
     return write
 
 
@@ -133,8 +143,10 @@ class AutomationFlow(models.Model):
 
     @api.model
     def _record_hooks(self):
-        """What the patches must watch: ``{model: {date field: {step ids}}}``
-        for each model a flow that is not done runs on."""
+        """What the patches must watch: ``{model: {field: {(why, step id)}}}``
+        for each model a flow that is not done runs on (``why``: ``ANCHOR``
+        for a date a step counts from, ``WAIT`` for a field a wait-until
+        domain reads)."""
         # Every flow counts, whoever changed one; archived flows still run.
         flows = (
             self.sudo()
@@ -142,11 +154,19 @@ class AutomationFlow(models.Model):
             .search([("state", "!=", states.FLOW_DONE)])
         )
         hooks = {flow.model: {} for flow in flows if flow.model in self.env}
-        for step in flows.step_ids.filtered("date_field_id"):
-            field_name = step.date_field_id.name
-            if step.model in hooks and field_name in self.env[step.model]._fields:
-                anchors = hooks[step.model]
-                anchors[field_name] = anchors.get(field_name, frozenset()) | {step.id}
+        for step in flows.step_ids:
+            if step.model not in hooks:
+                continue
+            watched = hooks[step.model]
+            reactions = (
+                [(ANCHOR, step.date_field_id.name)] if step.date_field_id else []
+            )
+            reactions += [(WAIT, name) for name in step._wait_fields()]
+            for why, field_name in reactions:
+                if field_name in self.env[step.model]._fields:
+                    watched[field_name] = watched.get(field_name, frozenset()) | {
+                        (why, step.id)
+                    }
         return hooks
 
     @api.model
@@ -156,7 +176,7 @@ class AutomationFlow(models.Model):
         for model, model_class in self.env.registry.items():
             if _our_patch(model_class, "unlink"):
                 write = _our_patch(model_class, "write")
-                hooks[model] = write.automation_flow_anchors if write else {}
+                hooks[model] = write.automation_flow_watched if write else {}
         return hooks
 
     def _register_hook(self):
@@ -171,11 +191,11 @@ class AutomationFlow(models.Model):
 
     @api.model
     def _install_record_hooks(self, hooks):
-        for model, anchors in hooks.items():
+        for model, watched in hooks.items():
             model_class = self.env.registry[model]
             _patch(model_class, "unlink", _make_unlink())
-            if anchors:
-                _patch(model_class, "write", _make_write(anchors))
+            if watched:
+                _patch(model_class, "write", _make_write(watched))
 
     @api.model
     def _remove_record_hooks(self):
@@ -199,13 +219,13 @@ class AutomationFlow(models.Model):
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 
-    # Changing these may change which dates are watched.
-    RECORD_HOOK_FIELDS = {"date_field_id", "flow_id"}
+    # Changing these may change which fields are watched.
+    RECORD_HOOK_FIELDS = {"date_field_id", "flow_id", "step_type", "wait_domain"}
 
     @api.model_create_multi
     def create(self, vals_list):
         steps = super().create(vals_list)
-        if steps.filtered("date_field_id"):
+        if steps.filtered(lambda s: s.date_field_id or s._wait_fields()):
             self.env["automation.flow"]._update_record_hooks()
         return steps
 
@@ -216,8 +236,8 @@ class AutomationFlowStep(models.Model):
         return result
 
     def unlink(self):
-        anchored = self.filtered("date_field_id")
+        watching = self.filtered(lambda s: s.date_field_id or s._wait_fields())
         result = super().unlink()
-        if anchored:
+        if watching:
             self.env["automation.flow"]._update_record_hooks()
         return result

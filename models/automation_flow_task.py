@@ -757,6 +757,9 @@ class AutomationFlowTask(models.Model):
         """
         started = time.monotonic()
         batch_size = self._get_param("batch_size", DEFAULT_BATCH_SIZE)
+        # Wait-until tasks that time out get their "Timed out" children: before
+        # the generic expiry, which ends waiting tasks with nothing after.
+        self._end_waits(batch_size)
         self._expire_waiting_tasks()
         due = self._count_due()
         if commit:
@@ -943,6 +946,8 @@ class AutomationFlowTask(models.Model):
         if not tasks:
             return
         step._execute(tasks)
+        # The tasks the step left waiting (a wait-until not met yet) end later.
+        tasks = tasks.filtered(lambda task: task.state == states.TASK_SCHEDULED)
         tasks._set_done()
         step._create_child_tasks(tasks)
 

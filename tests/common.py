@@ -96,6 +96,28 @@ class AutomationFlowCase(TransactionCase):
             yield caught
         self.assertRegex(str(caught.exception), pattern)
 
+    def count_queries(self, function):
+        """Queries of ``function`` and the flush after it, once the caches
+        are warm (it runs twice, the second run counts)."""
+        function()
+        self.env.flush_all()
+        start = self.cr.sql_log_count
+        function()
+        self.env.flush_all()
+        return self.cr.sql_log_count - start
+
+    def keep_record_hooks(self):
+        """Put back, after the test, the record hooks in place before it: the
+        flows the test creates are rolled back, their patches would stay."""
+        Flow = self.env["automation.flow"]
+        before = Flow._installed_record_hooks()
+
+        def restore():
+            Flow._remove_record_hooks()
+            Flow._install_record_hooks(before)
+
+        self.addCleanup(restore)
+
     @contextmanager
     def at(self, when):
         """Run the block as if it were ``when`` (a datetime)."""

@@ -63,16 +63,6 @@ class TestRecordChanges(AutomationFlowCase):
         with self.at(at):
             partners.with_user(self.writer).write({"x_flow_meeting": when})
 
-    def count_queries(self, function):
-        """Queries of ``function`` and the flush after it, once the caches
-        are warm (it runs twice, the second run counts)."""
-        function()
-        self.env.flush_all()
-        start = self.cr.sql_log_count
-        function()
-        self.env.flush_all()
-        return self.cr.sql_log_count - start
-
     # -- a reminder follows its date both ways -----------------------------
 
     def test_reminder_follows_a_meeting_moved_earlier(self):
