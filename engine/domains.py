@@ -155,3 +155,20 @@ def evaluate(text, context):
     if not isinstance(domain, list | tuple):
         raise DomainError(NOT_A_LIST, repr(domain))
     return list(domain)
+
+
+def fields_read(domain):
+    """The fields of the model whose values ``domain`` reads: the first name
+    of each condition's path (a write of another field cannot change whether
+    a record matches, unless through a related record).
+
+    >>> sorted(fields_read(["|", ("state", "=", "paid"), ("partner_id.name", "=", 1)]))
+    ['partner_id', 'state']
+    >>> fields_read([])
+    set()
+    """
+    return {
+        leaf[0].split(".")[0]
+        for leaf in domain
+        if isinstance(leaf, list | tuple) and isinstance(leaf[0], str)
+    }

@@ -50,9 +50,10 @@ TASK_COUNTED = (
 # The moves a task may make. A waiting task is woken (scheduled), expires or
 # is cancelled (or, for a wait-until, is done when its condition holds); a
 # scheduled one runs (done, skipped, error), is cancelled, is scheduled again
-# (retry later, a date moved) or waits (a wait-until not met yet); a done email that could not
-# be sent ends in error; a task in error is retried, or fails again when its
-# email is resent from the mail queue. The other ends are final.
+# (retry later, a date moved) or waits (a wait-until not met yet); a done
+# email that could not be sent ends in error; a task in error is retried, or
+# fails again when its email is resent from the mail queue. The other ends
+# are final.
 TASK_TRANSITIONS = {
     TASK_WAITING: (TASK_SCHEDULED, TASK_DONE, TASK_EXPIRED, TASK_CANCELLED),
     TASK_SCHEDULED: (

@@ -32,15 +32,15 @@ PATCH_MARK = "_automation_flow_patch"
 PATCHED_METHODS = ("write", "unlink")
 
 
-# Why a step watches a field: it counts from that date, or waits until a
-# domain reading it holds.
+# Why a field is watched: a step counts from that date, a wait-until's
+# domain reads it.
 ANCHOR = "anchor"
 WAIT = "wait"
 
 
 def _make_write(watched):
     """A ``write`` that tells the steps watching a written field: ``watched``
-    maps each such field name to ``{(ANCHOR or WAIT, step id)}``."""
+    maps each such field name to ``{(why, step id)}``."""
 
     def write(self, vals):
         result = write.origin(self, vals)
@@ -51,14 +51,15 @@ def _make_write(watched):
             for reaction in reactions
         }
         if reactions and self:
+            ids = {why: set() for why in (ANCHOR, WAIT)}
+            for why, record_id in reactions:
+                ids[why].add(record_id)
             # The flows follow the records whoever writes them. The steps may
             # have been deleted by a transaction this worker has not reloaded
             # for.
             Step = self.env["automation.flow.step"].sudo()
-            steps = Step.browse({step_id for _why, step_id in reactions}).exists()
-            anchored = {step_id for why, step_id in reactions if why == ANCHOR}
-            steps.filtered(lambda s: s.id in anchored)._follow_anchor_dates(self)
-            steps.filtered(lambda s: s.id not in anchored)._resume_waits(self)
+            Step.browse(ids[ANCHOR]).exists()._follow_anchor_dates(self)
+            Step.browse(ids[WAIT]).exists()._resume_waits(self)
         return result
 
     write.automation_flow_watched = watched
@@ -121,7 +122,7 @@ def _unpatch(model_class, name):
 class AutomationFlow(models.Model):
     _inherit = "automation.flow"  # pylint: disable=consider-merging-classes-inherited
 
-    # Changing these may change which models and dates are watched.
+    # Changing these may change which models and fields are watched.
     RECORD_HOOK_FIELDS = {"state", "model_id"}
 
     @api.model_create_multi
@@ -154,19 +155,17 @@ class AutomationFlow(models.Model):
             .search([("state", "!=", states.FLOW_DONE)])
         )
         hooks = {flow.model: {} for flow in flows if flow.model in self.env}
+
+        def watch(model, field_name, reaction):
+            if model in hooks and field_name in self.env[model]._fields:
+                watched = hooks[model]
+                watched[field_name] = watched.get(field_name, frozenset()) | {reaction}
+
         for step in flows.step_ids:
-            if step.model not in hooks:
-                continue
-            watched = hooks[step.model]
-            reactions = (
-                [(ANCHOR, step.date_field_id.name)] if step.date_field_id else []
-            )
-            reactions += [(WAIT, name) for name in step._wait_fields()]
-            for why, field_name in reactions:
-                if field_name in self.env[step.model]._fields:
-                    watched[field_name] = watched.get(field_name, frozenset()) | {
-                        (why, step.id)
-                    }
+            if step.date_field_id:
+                watch(step.model, step.date_field_id.name, (ANCHOR, step.id))
+            for field_name in step._wait_fields():
+                watch(step.model, field_name, (WAIT, step.id))
         return hooks
 
     @api.model

@@ -25,7 +25,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..engine import schedule, states
+from ..engine import domains, schedule, states
 from ..engine.triggers import BRANCH, StepType, Trigger
 
 MET = "met"
@@ -102,11 +102,7 @@ class AutomationFlowStep(models.Model):
             # A field of the domain was removed since: the step reports it
             # when it runs; nothing to watch meanwhile.
             return set()
-        return {
-            leaf[0].split(".")[0]
-            for leaf in domain
-            if isinstance(leaf, list | tuple) and isinstance(leaf[0], str)
-        }
+        return domains.fields_read(domain)
 
     def _domain_error(self, reason):
         if self.env.context.get("automation_flow_wait"):
