@@ -45,6 +45,7 @@ CATALOGUE = {
     "flow_not_running": _lt("The flow is not running."),
     "flow_done": _lt("The flow was marked as done."),
     "record_deleted": _lt("The record was deleted."),
+    "converted": _lt("The record reached the flow's goal."),
     "no_date": _lt("The record has no %(field)s."),
     "date_passed": _lt("%(field)s has already passed."),
     "left_flow_domain": _lt("The record no longer matches the flow's domain."),

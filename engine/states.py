@@ -27,6 +27,8 @@ ENROLLMENT_RUNNING = "running"
 ENROLLMENT_DONE = "done"
 ENROLLMENT_EXITED = "exited"
 ENROLLMENT_CANCELLED = "cancelled"
+# The record reached the flow's goal.
+ENROLLMENT_CONVERTED = "converted"
 
 TASK_WAITING = "waiting"
 TASK_SCHEDULED = "scheduled"

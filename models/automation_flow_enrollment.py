@@ -23,6 +23,7 @@ ENROLLMENT_STATES = [
     (states.ENROLLMENT_DONE, "Done"),
     (states.ENROLLMENT_EXITED, "Exited"),
     (states.ENROLLMENT_CANCELLED, "Cancelled"),
+    (states.ENROLLMENT_CONVERTED, "Converted"),
 ]
 
 

@@ -32,15 +32,16 @@ PATCH_MARK = "_automation_flow_patch"
 PATCHED_METHODS = ("write", "unlink")
 
 
-# Why a field is watched: a step counts from that date, a wait-until's
-# domain reads it.
+# Why a field is watched: a step counts from that date (step id), a
+# wait-until's domain reads it (step id), a flow's goal reads it (flow id).
 ANCHOR = "anchor"
 WAIT = "wait"
+GOAL = "goal"
 
 
 def _make_write(watched):
-    """A ``write`` that tells the steps watching a written field: ``watched``
-    maps each such field name to ``{(why, step id)}``."""
+    """A ``write`` that tells the steps and flows watching a written field:
+    ``watched`` maps each such field name to ``{(why, step or flow id)}``."""
 
     def write(self, vals):
         result = write.origin(self, vals)
@@ -51,13 +52,15 @@ def _make_write(watched):
             for reaction in reactions
         }
         if reactions and self:
-            ids = {why: set() for why in (ANCHOR, WAIT)}
+            ids = {why: set() for why in (ANCHOR, WAIT, GOAL)}
             for why, record_id in reactions:
                 ids[why].add(record_id)
-            # The flows follow the records whoever writes them. The steps may
-            # have been deleted by a transaction this worker has not reloaded
-            # for.
-            Step = self.env["automation.flow.step"].sudo()
+            # The flows follow the records whoever writes them. The flows and
+            # steps may have been deleted by a transaction this worker has not
+            # reloaded for. The goal first: a converted record waits no more.
+            env = self.env(su=True)
+            env["automation.flow"].browse(ids[GOAL]).exists()._convert(self.ids)
+            Step = env["automation.flow.step"]
             Step.browse(ids[ANCHOR]).exists()._follow_anchor_dates(self)
             Step.browse(ids[WAIT]).exists()._resume_waits(self)
         return result
@@ -123,7 +126,7 @@ class AutomationFlow(models.Model):
     _inherit = "automation.flow"  # pylint: disable=consider-merging-classes-inherited
 
     # Changing these may change which models and fields are watched.
-    RECORD_HOOK_FIELDS = {"state", "model_id"}
+    RECORD_HOOK_FIELDS = {"state", "model_id", "goal_domain"}
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -144,10 +147,11 @@ class AutomationFlow(models.Model):
 
     @api.model
     def _record_hooks(self):
-        """What the patches must watch: ``{model: {field: {(why, step id)}}}``
-        for each model a flow that is not done runs on (``why``: ``ANCHOR``
-        for a date a step counts from, ``WAIT`` for a field a wait-until
-        domain reads)."""
+        """What the patches must watch: ``{model: {field: {(why, id)}}}`` for
+        each model a flow that is not done runs on (``why``: ``ANCHOR`` for a
+        date a step counts from, ``WAIT`` for a field a wait-until domain
+        reads, with the step's id; ``GOAL`` for a field a flow's goal reads,
+        with the flow's id)."""
         # Every flow counts, whoever changed one; archived flows still run.
         flows = (
             self.sudo()
@@ -161,6 +165,9 @@ class AutomationFlow(models.Model):
                 watched = hooks[model]
                 watched[field_name] = watched.get(field_name, frozenset()) | {reaction}
 
+        for flow in flows:
+            for field_name in flow._goal_fields():
+                watch(flow.model, field_name, (GOAL, flow.id))
         for step in flows.step_ids:
             if step.date_field_id:
                 watch(step.model, step.date_field_id.name, (ANCHOR, step.id))

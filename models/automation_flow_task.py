@@ -939,7 +939,7 @@ class AutomationFlowTask(models.Model):
         if error:
             self._set_error(error)
             return
-        tasks = self._drop_deleted_records()
+        tasks = self._drop_deleted_records()._leave_converted(flow)
         if step.date_field_id:
             tasks = tasks._check_anchor_dates(step)
         tasks = tasks._check_domains(step)
