@@ -25,6 +25,9 @@ DUPLICATE_DOMAIN = "%@dup.example"
 FLOW_PLAIN = "Bench: all contacts"
 FLOW_UNIQUE = "Bench: one per email"
 FLOW_WORKERS = "Bench: two workers"
+FLOW_DECISIONS = "Bench: decisions"
+# Neither the wait-until, the goal nor a date anchor of the bench reads it.
+UNWATCHED_FIELD = "city"
 # The action of the root step counts its runs per contact in `color` with
 # SQL, so that a task run twice shows as a count above the tasks done.
 ACTION_CODE = """\
@@ -419,3 +422,111 @@ def phase_prepare_opens(env, args):
         "urls": [open_url(env, task) for task in email_tasks],
         "task_rows": task_rows(env),
     }
+
+
+# ----------------------------------------------------------------------
+# 8. Decisions: condition, split, wait-until and a goal
+# ----------------------------------------------------------------------
+
+
+def create_decisions_flow(env):
+    """A flow on the N contacts of the plain flow: a condition all of them
+    pass, a split in two, a wait-until in each branch that none matches yet
+    (so their tasks wait), and a goal; control steps only, no mail."""
+    decisions = env["automation.flow"].create(
+        {
+            "name": FLOW_DECISIONS,
+            "model_id": env["ir.model"]._get("res.partner").id,
+            "domain": repr([("email", "=ilike", PLAIN_DOMAIN)]),
+            "goal_domain": repr([("function", "=", "Customer")]),
+        }
+    )
+    Step = env["automation.flow.step"]
+    common = {"flow_id": decisions.id, "delay": 0}
+    condition = Step.create(
+        dict(
+            common,
+            name="Is a person",
+            step_type="condition",
+            condition_domain=repr([("is_company", "=", False)]),
+        )
+    )
+    split = Step.create(
+        dict(
+            common,
+            name="A or B",
+            step_type="split",
+            parent_id=condition.id,
+            trigger="condition_yes",
+        )
+    )
+    Step.create(
+        [
+            dict(
+                common,
+                name=f"Until customer ({branch})",
+                step_type="wait",
+                parent_id=split.id,
+                trigger=f"split_{branch}",
+                wait_domain=repr([("function", "=", "Customer")]),
+                expiry=30,
+                expiry_unit="days",
+            )
+            for branch in ("a", "b")
+        ]
+    )
+    decisions.action_start()
+    return decisions
+
+
+def write_queries(record, value):
+    """Queries of a write of the unwatched field on ``record``, flushed,
+    measured on the second write (the first one fills the caches)."""
+    for attempt in ("warm-up", "measured"):
+        before = odoo.sql_db.sql_counter
+        record.write({UNWATCHED_FIELD: f"{value} ({attempt})"})
+        record.env.flush_all()
+    return odoo.sql_db.sql_counter - before
+
+
+def phase_decisions(env, args):
+    decisions = create_decisions_flow(env)
+    decisions._enroll(commit=True)
+    enrolled = enrollments(env, FLOW_DECISIONS)
+    with measure() as result:
+        result["tasks"] = process_due_tasks(env)
+    env.cr.execute(
+        SQL(
+            """SELECT step.step_type, task.state, count(*)
+               FROM automation_flow_task task
+               JOIN automation_flow_step step ON step.id = task.step_id
+               WHERE task.flow_id = %(flow)s
+               GROUP BY step.step_type, task.state""",
+            flow=decisions.id,
+        )
+    )
+    result["decision_tasks"] = {
+        f"{step_type} {state}": count for step_type, state, count in env.cr.fetchall()
+    }
+    # Records: the control-step tasks of the flow the scheduler ran.
+    result["records"] = sum(result["decision_tasks"].values())
+    result["enrolled"] = enrolled
+    waiting = env["automation.flow.task"].search(
+        [("flow_id", "=", decisions.id), ("state", "=", "waiting")], limit=1
+    )
+    # A contact in no flow: no domain of the bench matches its email.
+    outsider = env["res.partner"].create(
+        {"name": "Bench: no flow", "email": "outsider@elsewhere.example"}
+    )
+    result["unrelated_write_queries"] = {
+        "no_flow": write_queries(outsider, "Lyon"),
+        "waiting_with_goal": write_queries(
+            env["res.partner"].browse(waiting.res_id), "Lyon"
+        ),
+    }
+    result["unrelated_write_extra_queries"] = (
+        result["unrelated_write_queries"]["waiting_with_goal"]
+        - result["unrelated_write_queries"]["no_flow"]
+    )
+    env.cr.commit()
+    return result

@@ -28,7 +28,13 @@ process (Odoo's registry included, which is what a cron worker holds):
 6. ``execute_opened``: the scheduler on the tasks woken by the opens;
 7. ``execute_2_workers``: phase 4 again on a second flow of the same N
    contacts, with two worker processes at once; reports the speed-up over
-   phase 4 and checks that no task ran twice.
+   phase 4 and checks that no task ran twice;
+8. ``decisions``: a flow of control steps only on the same N contacts (a
+   condition, a random split in two, a wait-until in each branch that none
+   matches yet) with a goal: the scheduler on its 3 N tasks, then the
+   queries of a write of a field nothing of the flow watches on a contact
+   waiting there, against the same write on a contact in no flow (the
+   difference should be 0).
 
 Each phase reports wall seconds, SQL queries (``odoo.sql_db.sql_counter``),
 commits (``Cursor.commit`` calls) and peak RSS. The script prints a table and
@@ -89,7 +95,7 @@ def parse_args(argv=None):
         help="before phase 5 at the largest size, grow the task table to this "
         "many rows (done tasks) to show that events do not depend on it",
     )
-    parser.add_argument("--phases", default="1,2,3,4,5,6,7")
+    parser.add_argument("--phases", default="1,2,3,4,5,6,7,8")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--markdown", help="also write them as a Markdown table")
@@ -276,6 +282,7 @@ class Bench:
         if 7 in phases:
             results["execute_2_workers"] = self.two_workers(db, size, results)
             print(format_phase(size, "execute_2_workers", results["execute_2_workers"]))
+        measure(8, "decisions")
         return results
 
     def open_http(self, db, size):
@@ -441,6 +448,15 @@ HEADER = COLUMNS.format(
 )
 
 
+def unrelated_write_note(result):
+    counts = result["unrelated_write_queries"]
+    return (
+        f"unrelated write: {counts['waiting_with_goal']} queries on a waiting "
+        f"contact, {counts['no_flow']} on a contact in no flow "
+        f"({result['unrelated_write_extra_queries']:+d} extra)"
+    )
+
+
 def format_phase(size, name, result):
     if "skipped" in result:
         return COLUMNS.format(size, name, "", "", "", "", "", "", result["skipped"])
@@ -452,6 +468,8 @@ def format_phase(size, name, result):
         notes.append(f"speed-up {result['speedup']:.2f}x")
     if "duplicates" in result:
         notes.append(f"duplicates {result['duplicates']}")
+    if "unrelated_write_queries" in result:
+        notes.append(unrelated_write_note(result))
     if "queries_per_event_max" in result:
         notes.append(
             f"max {result['queries_per_event_max']} q/event, "
@@ -479,6 +497,7 @@ PHASES = (
     "open_http",
     "execute_opened",
     "execute_2_workers",
+    "decisions",
 )
 
 
@@ -522,6 +541,8 @@ def markdown_table(results):
                 notes.append(f"speed-up {result['speedup']:.2f}x")
             if "duplicates" in result:
                 notes.append(f"{result['duplicates']} duplicates")
+            if "unrelated_write_queries" in result:
+                notes.append(unrelated_write_note(result))
             rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") else "-"
             lines.append(
                 f"| {size:,} | {name} | {result['records']:,} | {seconds:.2f} "
