@@ -11,6 +11,7 @@ pending tasks are cancelled, both with the reason "converted".
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..engine import domains, states
 from ..reasons import Reason
@@ -36,25 +37,66 @@ class AutomationFlow(models.Model):
         "(tests left out).",
     )
 
-    @api.depends("enrollment_ids.state")
+    conversion_days = fields.Float(
+        "Median time to convert (days)",
+        compute="_compute_conversion",
+        digits=(16, 1),
+        help="The median time, in days, from the enrollment of a record to "
+        "its reaching the goal (tests left out).",
+    )
+
+    @api.depends("enrollment_ids.state", "enrollment_ids.date_done")
     def _compute_conversion(self):
-        converted = dict(
-            self.env["automation.flow.enrollment"]._read_group(
-                [
-                    ("flow_id", "in", self.ids),
-                    ("is_test", "=", False),
-                    ("state", "=", states.ENROLLMENT_CONVERTED),
-                ],
-                ["flow_id"],
-                ["__count"],
+        """The converted enrollments of the flows and their median time to
+        convert, in one grouped query (read with the user's record rules)."""
+        Enrollment = self.env["automation.flow.enrollment"]
+        query = Enrollment._search(
+            [
+                ("flow_id", "in", self._origin.ids),
+                ("is_test", "=", False),
+                ("state", "=", states.ENROLLMENT_CONVERTED),
+            ]
+        )
+        flow_id = Enrollment._field_to_sql(query.table, "flow_id", query)
+        query.groupby = flow_id
+        # execute_query flushes the fields the query reads.
+        rows = self.env.execute_query(
+            query.select(
+                flow_id,
+                SQL("count(*)"),
+                SQL(
+                    "percentile_cont(0.5) WITHIN GROUP "
+                    "(ORDER BY EXTRACT(EPOCH FROM %s - %s)) / 86400",
+                    Enrollment._field_to_sql(query.table, "date_done", query),
+                    Enrollment._field_to_sql(query.table, "date_start", query),
+                ),
             )
         )
+        converted = {flow: (count, days) for flow, count, days in rows}
         for flow in self:
-            count = converted.get(flow._origin, 0)
+            count, days = converted.get(flow._origin.id, (0, 0.0))
             flow.enrollment_converted_count = count
             flow.conversion_rate = (
                 100.0 * count / flow.enrollment_count if flow.enrollment_count else 0.0
             )
+            flow.conversion_days = days or 0.0
+
+    def get_step_tree(self):
+        """Each step's card also counts the records converted after it."""
+        tree = super().get_step_tree()
+        Step = self.env["automation.flow.step"]
+        converted = {step.id: step.converted_count for step in self.step_ids}
+        for card in tree["steps"]:
+            if count := converted.get(card["id"]):
+                card["events"].append(
+                    Step._designer_event(
+                        "converted",
+                        _("Converted after"),
+                        count,
+                        icon="fa-flag-checkered",
+                    )
+                )
+        return tree
 
     def _has_goal(self):
         self.ensure_one()
@@ -123,6 +165,35 @@ class AutomationFlow(models.Model):
             .search([("id", "in", list(res_ids))] + self._get_goal_domain())
             .ids
         )
+
+
+class AutomationFlowStep(models.Model):
+    _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
+
+    converted_count = fields.Integer(
+        "Converted after",
+        compute="_compute_converted_count",
+        help="The records that reached the flow's goal after this step was "
+        "done for them (tests left out).",
+    )
+
+    @api.depends("task_ids.state", "task_ids.enrollment_id.state")
+    def _compute_converted_count(self):
+        """One grouped query for all the steps."""
+        counts = dict(
+            self.env["automation.flow.task"]._read_group(
+                [
+                    ("step_id", "in", self._origin.ids),
+                    ("is_test", "=", False),
+                    ("state", "=", states.TASK_DONE),
+                    ("enrollment_id.state", "=", states.ENROLLMENT_CONVERTED),
+                ],
+                ["step_id"],
+                ["enrollment_id:count_distinct"],
+            )
+        )
+        for step in self:
+            step.converted_count = counts.get(step._origin, 0)
 
 
 class AutomationFlowTask(models.Model):

@@ -99,6 +99,72 @@ class TestFlowGoal(AutomationFlowCase):
             self.enrollment(flow, by_write).state, states.ENROLLMENT_CONVERTED
         )
 
+    def test_time_to_convert_and_converted_after_each_step(self):
+        """The flow's median time to convert; each step counts the records
+        converted after it was done for them, on its card and its form."""
+        env = self.env(user=self.manager)
+        flow = env["automation.flow"].create(
+            {
+                "name": "Convert in steps",
+                "model_id": self.partner_model.id,
+                "domain": "[('name', 'in', %r)]" % self.partners[:4].mapped("name"),
+                "goal_domain": "[('function', '=', 'Customer')]",
+            }
+        )
+        # The last step keeps the enrollments running past the conversions.
+        first, later, last = env["automation.flow.step"].create(
+            [
+                {
+                    "name": name,
+                    "flow_id": flow.id,
+                    "step_type": "activity",
+                    "activity_type_id": self.todo.id,
+                    "delay": delay,
+                    "delay_unit": "days",
+                }
+                for name, delay in (("Call", 0), ("Call again", 3), ("Last call", 9))
+            ]
+        )
+        with self.at(NOW):
+            flow.action_start()
+            flow.action_run()
+            self.run_due()
+        self.assertFalse(flow.conversion_days)
+        early, *late = self.partners[:3]
+        with self.at(NOW + DAY):
+            early.with_user(self.writer).write({"function": "Customer"})
+        with self.at(NOW + 3 * DAY):
+            self.run_due()
+        self.assertTasks(later, self.partners[1:4], states.TASK_DONE)
+        for days, partner in zip((4, 5), late, strict=True):
+            with self.at(NOW + days * DAY):
+                partner.with_user(self.writer).write({"function": "Customer"})
+        flow.invalidate_recordset()
+        self.assertEqual(flow.enrollment_converted_count, 3)
+        # The median of 1, 4 and 5 days (their average would be 3.3).
+        self.assertEqual(flow.conversion_days, 4.0)
+        self.assertTasks(last, self.partners[:3], states.TASK_CANCELLED)
+        (first | later | last).invalidate_recordset()
+        self.assertEqual(
+            (first.converted_count, later.converted_count, last.converted_count),
+            (3, 2, 0),
+        )
+        cards = {
+            card["id"]: {event["event"]: event for event in card["events"]}
+            for card in flow.get_step_tree()["steps"]
+        }
+        self.assertEqual(
+            [
+                (
+                    cards[step.id]["converted"]["label"],
+                    cards[step.id]["converted"]["count"],
+                )
+                for step in (first, later)
+            ],
+            [("Converted after", 3), ("Converted after", 2)],
+        )
+        self.assertNotIn("converted", cards[last.id])
+
     def test_writing_another_field_costs_no_query(self):
         Flow = self.env["automation.flow"]
         partner = self.partners[0].with_user(self.writer)
