@@ -24,7 +24,8 @@ PLAIN_DOMAIN = "%@bench.example"
 DUPLICATE_DOMAIN = "%@dup.example"
 FLOW_PLAIN = "Bench: all contacts"
 FLOW_UNIQUE = "Bench: one per email"
-FLOW_WORKERS = "Bench: two workers"
+# Phase 7: the flow each lane configuration runs, by number of lanes.
+LANE_FLOWS = {1: "Bench: one lane", 2: "Bench: two lanes"}
 FLOW_DECISIONS = "Bench: decisions"
 # Neither the wait-until, the goal nor a date anchor of the bench reads it.
 UNWATCHED_FIELD = "city"
@@ -173,7 +174,7 @@ def phase_setup(env, args):
         (FLOW_PLAIN, PLAIN_DOMAIN, True, False, 0),
         # Its tasks are due in a week: phase 4 runs the plain flow's only.
         (FLOW_UNIQUE, DUPLICATE_DOMAIN, False, email_field.id, 7),
-        (FLOW_WORKERS, PLAIN_DOMAIN, False, False, 0),
+        *((name, PLAIN_DOMAIN, False, False, 0) for name in LANE_FLOWS.values()),
     ):
         new_flow = env["automation.flow"].create(
             {
@@ -335,21 +336,40 @@ def phase_execute_opened(env, args):
     return result
 
 
-def phase_prepare_two_workers(env, args):
-    flow(env, FLOW_WORKERS)._enroll(commit=True)
-    return {}
+def phase_prepare_lanes(env, args):
+    """Phase 7: set the number of lanes and enroll their flow; leave only
+    the scheduler's lanes active among the crons, not due before the start
+    signal (``run.py`` makes them due once the servers are up)."""
+    lanes = args.child_lanes
+    env["ir.config_parameter"].set_param("automation_flow.scheduler_lanes", lanes)
+    lane_flow = flow(env, LANE_FLOWS[lanes])
+    lane_flow._enroll(commit=True)
+    crons = env["ir.cron"]._automation_flow_lanes("cron_process_due_tasks")
+    env.cr.execute(
+        """UPDATE ir_cron SET active = (id = ANY(%s)),
+                  nextcall = now() at time zone 'UTC' + interval '1 day'""",
+        [crons.ids],
+    )
+    env.cr.execute("DELETE FROM ir_cron_trigger")
+    env.cr.execute("DELETE FROM ir_cron_progress")
+    env.cr.commit()
+    return {"crons": crons.ids, "flow": lane_flow.id}
 
 
-def phase_worker(env, args):
-    # Both workers load their registry, then start at the same moment.
-    time.sleep(max(0.0, args.child_start_at - time.time()))
-    with measure() as result:
-        result["tasks"] = process_due_tasks(env)
-    return result
-
-
-def phase_check_two_workers(env, args):
-    return {"root_tasks": task_states(env, FLOW_WORKERS), **duplicates(env)}
+def phase_check_lanes(env, args):
+    """Phase 7: what each lane ran (Odoo's progress rows of the cron runs)
+    and whether anything ran twice."""
+    crons = env["ir.cron"]._automation_flow_lanes("cron_process_due_tasks")
+    env.cr.execute(
+        """SELECT cron_id, sum(done) FROM ir_cron_progress
+           WHERE cron_id = ANY(%s) GROUP BY cron_id""",
+        [crons.ids],
+    )
+    return {
+        "tasks_per_lane": dict(env.cr.fetchall()),
+        "root_tasks": task_states(env, LANE_FLOWS[args.child_lanes]),
+        **duplicates(env),
+    }
 
 
 # ----------------------------------------------------------------------

@@ -26,9 +26,13 @@ process (Odoo's registry included, which is what a cron worker holds):
    ``--open-time-limit``); queries per event come from the server's request
    log;
 6. ``execute_opened``: the scheduler on the tasks woken by the opens;
-7. ``execute_2_workers``: phase 4 again on a second flow of the same N
-   contacts, with two worker processes at once; reports the speed-up over
-   phase 4 and checks that no task ran twice;
+7. ``lanes``: the scheduler as production runs it, on Odoo servers with
+   cron threads: one server and one lane on a flow of the N contacts, then
+   two servers (one cron thread each) and two lanes
+   (``automation_flow.scheduler_lanes``) on another; reports the speed-up,
+   the tasks each server ran in each lane (their logs), the CPU time per
+   task (the servers', and the machine's with PostgreSQL) and checks that
+   no task ran twice;
 8. ``decisions``: a flow of control steps only on the same N contacts (a
    condition, a random split in two, a wait-until in each branch that none
    matches yet) with a goal: the scheduler on its 3 N tasks, then the
@@ -66,6 +70,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 MODULE_DIR = BENCH_DIR.parent
 MODULE = "automation_flow"
 # The request log line of Odoo ends with: query count, query time, other time.
+# The scheduler's line at the end of a cron run (models/automation_flow_task.py).
+LANE_LOG = re.compile(r"Scheduler cron (\d+) ran (\d+) tasks")
 REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+) ([\d.]+) ([\d.]+)')
 
 
@@ -89,6 +95,12 @@ def parse_args(argv=None):
     parser.add_argument("--open-time-limit", type=float, default=300)
     parser.add_argument("--open-clients", type=int, default=4)
     parser.add_argument(
+        "--lanes-time-limit",
+        type=float,
+        default=1800,
+        help="phase 7: seconds after which a lane configuration is stopped",
+    )
+    parser.add_argument(
         "--pad-tasks-to",
         type=int,
         default=1_000_000,
@@ -104,7 +116,7 @@ def parse_args(argv=None):
     parser.add_argument("--child-db", help=argparse.SUPPRESS)
     parser.add_argument("--child-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
-    parser.add_argument("--child-start-at", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--child-lanes", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = [int(size) for size in args.sizes.split(",") if size]
     args.phases = {int(phase) for phase in args.phases.split(",") if phase}
@@ -183,7 +195,7 @@ class Bench:
             command, env=env, check=True, capture_output=True, text=True
         ).stdout.strip()
 
-    def child(self, phase, db, size, start_at=None, background=False):
+    def child(self, phase, db, size, lanes=None):
         out = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.json"
         command = [sys.executable, str(Path(__file__).resolve()), "--child", phase]
         command += [f"--child-db={db}", f"--child-size={size}", f"--child-out={out}"]
@@ -192,13 +204,11 @@ class Bench:
         command += [f"--sizes={','.join(map(str, self.args.sizes))}"]
         command += [f"--pad-tasks-to={self.args.pad_tasks_to}"]
         command += [f"--addons-path={self.addons_path}", f"--data-dir={self.data_dir}"]
-        if start_at:
-            command.append(f"--child-start-at={start_at}")
+        if lanes:
+            command.append(f"--child-lanes={lanes}")
         log_path = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        if background:
-            return process, out, log_path
         return self.wait_child(process, out, log_path)
 
     def wait_child(self, process, out, log_path):
@@ -280,8 +290,8 @@ class Bench:
             elif 6 in phases:
                 results["execute_opened"] = {"skipped": results["open_http"]["skipped"]}
         if 7 in phases:
-            results["execute_2_workers"] = self.two_workers(db, size, results)
-            print(format_phase(size, "execute_2_workers", results["execute_2_workers"]))
+            results["lanes"] = self.lanes(db, size, results)
+            print(format_phase(size, "lanes", results["lanes"]), flush=True)
         measure(8, "decisions")
         return results
 
@@ -293,17 +303,8 @@ class Bench:
         urls = prepared["urls"]
         limit = self.args.open_limit or size
         urls = urls[:limit]
-        port = self.args.http_port or free_port()
-        log_path = self.tmp / f"{db}-http.log"
-        server = subprocess.Popen(
-            [*ODOO, *self.odoo_options(), "-d", db, f"--db-filter=^{db}$"]
-            + [f"--http-port={port}", "--http-interface=127.0.0.1", "--workers=0"]
-            + [f"--logfile={log_path}", "--log-level=info"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server, port, log_path = self.start_server(db, "http", port=self.args.http_port)
         try:
-            wait_http(port)
             offset = log_path.stat().st_size
             started = time.monotonic()
             statuses = send_requests(
@@ -311,11 +312,7 @@ class Bench:
             )
             wall = time.monotonic() - started
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
         queries, server_ms = [], []
         with open(log_path) as log:
             log.seek(offset)
@@ -342,31 +339,123 @@ class Bench:
             "bounded": events < size,
         }
 
-    def two_workers(self, db, size, results):
-        """Phase 7: two worker processes run the due tasks of a second flow."""
-        self.child("prepare_two_workers", db, size)
-        start_at = time.time() + 15  # both registries loaded by then
-        workers = [
-            self.child("worker", db, size, start_at=start_at, background=True)
-            for _index in range(2)
+    def start_server(self, db, name, cron_threads=0, port=None):
+        """An Odoo server on ``db`` (threaded, as ``odoo-bin`` runs it);
+        return ``(process, port, log path)`` once it answers."""
+        port = port or free_port()
+        log_path = self.tmp / f"{db}-{name}.log"
+        server = subprocess.Popen(
+            [*ODOO, *self.odoo_options(), "-d", db, f"--db-filter=^{db}$"]
+            + [f"--http-port={port}", "--http-interface=127.0.0.1", "--workers=0"]
+            + [f"--max-cron-threads={cron_threads}"]
+            + [f"--logfile={log_path}", "--log-level=info"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_http(port)
+        except RuntimeError:
+            stop_server(server)
+            raise
+        return server, port, log_path
+
+    def lanes(self, db, size, results):
+        """Phase 7: the scheduler on real Odoo servers with cron threads: one
+        server and one lane, then two servers (one cron thread each) and two
+        lanes, each on its own flow of the N contacts."""
+        runs = {lanes: self.run_lanes(db, size, lanes) for lanes in (1, 2)}
+        one, two = runs[1], runs[2]
+        return {
+            **two,
+            "one_lane_seconds": one["seconds"],
+            "one_lane_tasks_per_s": one["tasks"] / one["seconds"],
+            "one_lane_cpu_ms_per_task": one["cpu_ms_per_task"],
+            "one_lane_server_cpu_ms_per_task": one["server_cpu_ms_per_task"],
+            "speedup": one["seconds"] / two["seconds"],
+        }
+
+    def run_lanes(self, db, size, lanes):
+        prepared = self.child("prepare_lanes", db, size, lanes=lanes)
+        servers = [
+            self.start_server(db, f"lanes{lanes}-server{number}", cron_threads=1)
+            for number in range(1, lanes + 1)
         ]
-        outputs = [self.wait_child(*worker) for worker in workers]
-        check = self.child("check_two_workers", db, size)
-        wall = max(o["end"] for o in outputs) - min(o["start"] for o in outputs)
-        result = {
+        try:
+            server_cpu = [process_cpu(server.pid) for server, _port, _log in servers]
+            machine_busy = machine_cpu()
+            started = time.monotonic()
+            # The lanes fall due now; the cron threads listen for this.
+            crons = ",".join(map(str, prepared["crons"]))
+            self.psql(
+                "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' "
+                f"WHERE id IN ({crons})",
+                db=db,
+            )
+            self.psql(f"SELECT pg_notify('cron_trigger', '{db}')")
+            pending = f"""SELECT count(*) FROM automation_flow_task
+                          WHERE flow_id = {prepared["flow"]}
+                            AND state IN ('scheduled', 'waiting')
+                            AND step_id IN (SELECT id FROM automation_flow_step
+                                            WHERE parent_id IS NULL)"""
+            deadline = started + self.args.lanes_time_limit
+            while int(self.psql(pending, db=db)) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            wall = time.monotonic() - started
+            server_seconds = sum(
+                process_cpu(server.pid) - before
+                for (server, _port, _log), before in zip(
+                    servers, server_cpu, strict=True
+                )
+            )
+            busy_seconds = machine_cpu() - machine_busy
+        finally:
+            for server, _port, _log in servers:
+                stop_server(server)
+        check = self.child("check_lanes", db, size, lanes=lanes)
+        tasks = sum(check["root_tasks"].values())
+        per_server = []
+        for _server, _port, log_path in servers:
+            counts = {}
+            for match in LANE_LOG.finditer(log_path.read_text()):
+                cron = int(match.group(1))
+                counts[cron] = counts.get(cron, 0) + int(match.group(2))
+            per_server.append(counts)
+        return {
             "records": size,
             "seconds": wall,
-            "queries": sum(o["queries"] for o in outputs),
-            "commits": sum(o["commits"] for o in outputs),
-            "rss_mb": max(o["rss_mb"] for o in outputs),
-            "tasks": sum(o["tasks"] for o in outputs),
-            "tasks_per_worker": [o["tasks"] for o in outputs],
+            "queries": None,  # the servers', not counted
+            "commits": None,
+            "rss_mb": None,
+            "tasks": tasks,
+            "tasks_per_server_and_lane": per_server,
+            "server_cpu_ms_per_task": 1000 * server_seconds / max(tasks, 1),
+            # Odoo and PostgreSQL: the whole machine's busy time.
+            "cpu_ms_per_task": 1000 * busy_seconds / max(tasks, 1),
             **check,
         }
-        single = results.get("execute")
-        if single:
-            result["speedup"] = (single["seconds"] / single["records"]) / (wall / size)
-        return result
+
+
+def stop_server(server):
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def process_cpu(pid):
+    """CPU seconds (user and system, all threads) of process ``pid``."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu():
+    """CPU seconds the machine's cores spent busy since boot."""
+    with open("/proc/stat") as stat:
+        times = [int(value) for value in stat.readline().split()[1:]]
+    idle = times[3] + times[4]  # idle and I/O wait
+    return (sum(times[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 # ----------------------------------------------------------------------
@@ -457,35 +546,51 @@ def unrelated_write_note(result):
     )
 
 
+def phase_notes(result):
+    """The notes column of a phase, for the text and the Markdown tables."""
+    notes = []
+    if "tasks" in result:
+        notes.append(f"{result['tasks'] / max(result['seconds'], 1e-9):,.0f} tasks/s")
+    if "enrolled" in result:
+        notes.append(f"{result['enrolled']:,} enrolled")
+    if "speedup" in result:
+        notes.append(f"speed-up {result['speedup']:.2f}x")
+    if "duplicates" in result:
+        notes.append(f"{result['duplicates']} duplicates")
+    if "unrelated_write_queries" in result:
+        notes.append(unrelated_write_note(result))
+    if "tasks_per_server_and_lane" in result:
+        notes.append(
+            f"tasks per server and lane {result['tasks_per_server_and_lane']}, "
+            f"{result['cpu_ms_per_task']:.1f} ms CPU/task "
+            f"({result['server_cpu_ms_per_task']:.1f} in Odoo); one lane: "
+            f"{result['one_lane_tasks_per_s']:,.0f} tasks/s, "
+            f"{result['one_lane_cpu_ms_per_task']:.1f} ms CPU/task "
+            f"({result['one_lane_server_cpu_ms_per_task']:.1f} in Odoo)"
+        )
+    if "queries_per_event_max" in result:
+        notes.append(
+            f"max {result['queries_per_event_max']} queries/event, "
+            f"median {result['server_ms_median'] or 0:.1f} ms in the server, "
+            f"{result['task_rows']:,} task rows, {result['http_errors']} errors"
+        )
+    return ", ".join(notes)
+
+
 def format_phase(size, name, result):
     if "skipped" in result:
         return COLUMNS.format(size, name, "", "", "", "", "", "", result["skipped"])
     records = result["records"] or 1
-    notes = []
-    if "tasks" in result:
-        notes.append(f"{result['tasks'] / max(result['seconds'], 1e-9):.0f} tasks/s")
-    if "speedup" in result:
-        notes.append(f"speed-up {result['speedup']:.2f}x")
-    if "duplicates" in result:
-        notes.append(f"duplicates {result['duplicates']}")
-    if "unrelated_write_queries" in result:
-        notes.append(unrelated_write_note(result))
-    if "queries_per_event_max" in result:
-        notes.append(
-            f"max {result['queries_per_event_max']} q/event, "
-            f"median {result['server_ms_median'] or 0:.1f} ms in the server, "
-            f"{result['task_rows']} task rows, {result['http_errors']} errors"
-        )
     return COLUMNS.format(
         size,
         name,
         result["records"],
         f"{result['seconds']:.2f}",
         f"{result['records'] / max(result['seconds'], 1e-9):.0f}",
-        f"{result['queries'] / records:.3f}",
+        "-" if result["queries"] is None else f"{result['queries'] / records:.3f}",
         "-" if result["commits"] is None else result["commits"],
         f"{result['rss_mb']:.0f}" if result.get("rss_mb") else "-",
-        ", ".join(notes),
+        phase_notes(result),
     )
 
 
@@ -496,7 +601,7 @@ PHASES = (
     "execute",
     "open_http",
     "execute_opened",
-    "execute_2_workers",
+    "lanes",
     "decisions",
 )
 
@@ -526,30 +631,14 @@ def markdown_table(results):
                 continue
             records = result["records"] or 1
             seconds = max(result["seconds"], 1e-9)
-            notes = []
-            if "tasks" in result:
-                notes.append(f"{result['tasks'] / seconds:,.0f} tasks/s")
-            if "enrolled" in result:
-                notes.append(f"{result['enrolled']:,} enrolled")
-            if "server_ms_median" in result:
-                notes.append(
-                    f"max {result['queries_per_event_max']} queries/event, "
-                    f"median {result['server_ms_median'] or 0:.0f} ms in the "
-                    f"server, {result['task_rows']:,} task rows"
-                )
-            if "speedup" in result:
-                notes.append(f"speed-up {result['speedup']:.2f}x")
-            if "duplicates" in result:
-                notes.append(f"{result['duplicates']} duplicates")
-            if "unrelated_write_queries" in result:
-                notes.append(unrelated_write_note(result))
+            queries = result["queries"]
             rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") else "-"
             lines.append(
                 f"| {size:,} | {name} | {result['records']:,} | {seconds:.2f} "
                 f"| {result['records'] / seconds:,.0f} "
-                f"| {result['queries'] / records:.3f} "
+                f"| {'-' if queries is None else f'{queries / records:.3f}'} "
                 f"| {'-' if result['commits'] is None else result['commits']} "
-                f"| {rss} | {', '.join(notes)} |"
+                f"| {rss} | {phase_notes(result)} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -20,6 +20,8 @@ from . import automation_flow_step_split
 from . import automation_flow_step_wait
 from . import base_automation
 from . import ir_actions_server
+from . import ir_config_parameter
+from . import ir_cron
 from . import ir_qweb
 from . import link_tracker_click
 from . import mail_activity

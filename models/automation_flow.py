@@ -476,7 +476,8 @@ class AutomationFlow(models.Model):
         periodic.write({"state": states.FLOW_PERIODIC})
         (self - periodic).write({"state": states.FLOW_ON_DEMAND})
         if periodic:
-            self._trigger_cron("automation_flow.cron_enroll_periodic")
+            # Every lane of the enrollment enrolls its share of the records.
+            self.env["ir.cron"]._automation_flow_trigger("cron_enroll_periodic")
         return True
 
     def _trigger_cron(self, xmlid, at=None):
@@ -689,10 +690,11 @@ class AutomationFlow(models.Model):
     def _cron_enroll_periodic(self):
         flows = self.search([("state", "=", states.FLOW_PERIODIC)])
         commit = not is_testing()
+        share = self.env["ir.cron"]._automation_flow_lane("cron_enroll_periodic")
         for flow in flows:
             try:
                 with isolated(self.env.cr, commit):
-                    flow._enroll(commit=commit)
+                    flow._enroll(commit=commit, share=share)
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
                 # Another worker enrolls the same flow right now: the unique
                 # indexes stopped the duplicates, the next run goes on.
@@ -714,7 +716,7 @@ class AutomationFlow(models.Model):
         if flows:
             self._trigger_cron("automation_flow.cron_process_due_tasks")
 
-    def _enroll(self, res_ids=None, is_test=False, commit=False):
+    def _enroll(self, res_ids=None, is_test=False, commit=False, share=(0, 1)):
         """Enroll the matching records not enrolled yet; return the enrollments.
 
         Set-based: per batch, one ``INSERT … SELECT`` finds the candidates,
@@ -726,6 +728,9 @@ class AutomationFlow(models.Model):
         :param res_ids: restrict the candidates (event enrollment)
         :param is_test: a test enrollment, allowed beside a real one
         :param commit: commit after each batch (crons, not tests)
+        :param share: ``(index, count)``: enroll only the candidates whose id
+            modulo ``count`` is ``index`` (the lanes of the enrollment cron,
+            ``ir_cron.py``, each enroll their share of a large flow)
         """
         Enrollment = self.env["automation.flow.enrollment"]
         enrollments = Enrollment
@@ -737,7 +742,9 @@ class AutomationFlow(models.Model):
                 continue
             after_id = 0
             while True:
-                rows = flow._insert_enrollments(res_ids, is_test, batch_size, after_id)
+                rows = flow._insert_enrollments(
+                    res_ids, is_test, batch_size, after_id, share
+                )
                 if not rows:
                     break
                 after_id = max(row[1] for row in rows)
@@ -758,11 +765,14 @@ class AutomationFlow(models.Model):
                 # inserted: with statistics that still see this flow empty,
                 # PostgreSQL compares every candidate with every enrollment.
                 self.env.cr.execute("ANALYZE automation_flow_enrollment")
-            # Bookkeeping of the engine, allowed to users who may only run flows.
-            flow.sudo().last_enroll_date = fields.Datetime.now()
+            if not share[0]:
+                # Bookkeeping of the engine, allowed to users who may only run
+                # flows; by the first lane only (lanes writing the same flow
+                # row at once would fail each other).
+                flow.sudo().last_enroll_date = fields.Datetime.now()
         return enrollments
 
-    def _insert_enrollments(self, res_ids, is_test, limit, after_id=0):
+    def _insert_enrollments(self, res_ids, is_test, limit, after_id=0, share=(0, 1)):
         """Insert one batch of enrollments; return ``[(id, res_id), …]``.
 
         Candidates are taken in id order, after ``after_id`` (the last record
@@ -781,7 +791,7 @@ class AutomationFlow(models.Model):
         self.env["automation.flow.enrollment"].flush_model()
         query = Model._search(domain)
         key = self._unique_key_sql(Model, query)
-        if self.unique_field_id and not is_test and not after_id:
+        if self.unique_field_id and not is_test and not after_id and not share[0]:
             self._count_empty_keys(query, key)
         if after_id:
             # A key enrolled in a previous batch is skipped as enrolled.
@@ -832,6 +842,7 @@ class AutomationFlow(models.Model):
                           %(uid)s, %(now)s, %(uid)s, %(now)s
                    FROM (%(candidates)s) candidate
                    WHERE %(not_enrolled)s
+                     AND mod(candidate.id, %(lanes)s) = %(lane)s
                    ORDER BY candidate.id
                    LIMIT %(limit)s
                    ON CONFLICT DO NOTHING
@@ -845,6 +856,8 @@ class AutomationFlow(models.Model):
                 uid=self.env.uid,
                 candidates=candidates,
                 not_enrolled=not_enrolled,
+                lane=share[0],
+                lanes=share[1],
                 limit=limit,
             )
         )

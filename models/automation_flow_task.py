@@ -74,6 +74,7 @@ TRACKING_TOKEN_SCOPE = "automation_flow-task"
 LEGACY_TOKEN_DAYS = 30
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_TIME_BUDGET = 240
+SCHEDULER_CRON = "cron_process_due_tasks"
 INSERTED_COLUMNS = {
     "enrollment_id": "int4",
     "step_id": "int4",
@@ -641,7 +642,7 @@ class AutomationFlowTask(models.Model):
         may tell the engine's own cron when to come back.
         """
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
-            "automation_flow.cron_process_due_tasks"
+            f"automation_flow.{SCHEDULER_CRON}"
         )
         return self.env["ir.cron"].sudo().browse(cron_id)
 
@@ -762,6 +763,10 @@ class AutomationFlowTask(models.Model):
         self._end_waits(batch_size)
         self._expire_waiting_tasks()
         due = self._count_due()
+        if due > batch_size:
+            # More than a batch is due: the other lanes take the batches this
+            # one does not hold (SKIP LOCKED), on their own cron threads.
+            self._wake_lanes(but=self.env.context.get("cron_id"))
         if commit:
             # Each acquisition starts a transaction (this one, or the one
             # after a batch's commit) that it may roll back.
@@ -814,7 +819,21 @@ class AutomationFlowTask(models.Model):
         self._schedule_next_run(taken)
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        if taken and self.env.context.get("cron_id"):
+            # Per lane (cron) counts, as several servers' logs show them.
+            _logger.info(
+                "Scheduler cron %s ran %s tasks in %.1f s",
+                self.env.context["cron_id"],
+                taken,
+                time.monotonic() - started,
+            )
         return taken
+
+    def _wake_lanes(self, but=None):
+        """Trigger the scheduler's lanes (``ir_cron.py``), but ``but``."""
+        for lane in self.env["ir.cron"]._automation_flow_lanes(SCHEDULER_CRON):
+            if lane.id != but:
+                lane._trigger()
 
     def _acquire_due_tasks(self, limit, exclude_ids=()):
         """Lock and return up to ``limit`` due tasks nobody else is running."""
@@ -878,7 +897,7 @@ class AutomationFlowTask(models.Model):
         remaining = self._count_due()
         self.env["ir.cron"]._notify_progress(done=taken, remaining=remaining)
         if remaining:
-            cron._trigger()
+            self._wake_lanes()
             return
         self.env.cr.execute(
             SQL(
