@@ -368,7 +368,7 @@ class AutomationFlowStep(models.Model):
         """Render the template for the whole batch and queue one mail per task.
 
         The mails are created in one ``create`` and sent by Odoo's mail queue,
-        never here. Each mail's message stays on the record's chatter after
+        woken at once, never here. Each mail's message stays on the record's chatter after
         the mail itself is deleted (``is_notification``).
         """
         self.ensure_one()
@@ -392,6 +392,9 @@ class AutomationFlowStep(models.Model):
             email_state=["queued"] * len(tasks),
             failed_at=[None] * len(tasks),
         )
+        # The mails go out now, not at the mail queue's next hourly run; the
+        # queue's cron is the mail module's, readable by administrators only.
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _prepare_email_values(self, task, values):
         """``mail.mail`` values of ``task``'s email from the rendered ones.

@@ -115,6 +115,16 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
             len(bob.child_ids.filtered(lambda c: c.state != "cancelled")), 8
         )
 
+    def test_queued_emails_wake_the_mail_queue(self):
+        """Flow emails do not wait for the mail queue's hourly run."""
+        mail_queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search([("cron_id", "=", mail_queue.id)])
+        self.queue_emails()
+        woken = Trigger.search([("cron_id", "=", mail_queue.id)]) - before
+        self.assertEqual(len(woken), 1, "one wake-up per batch, not per mail")
+        self.assertLessEqual(woken.call_at, NOW)
+
     def test_retry_replaces_the_cancelled_steps(self):
         """Retrying a refused email leaves each contact one set of next
         steps: those its failure cancelled never ran and are replaced, in the
