@@ -13,6 +13,8 @@ writers select their rows with ``sources_of``.
 (True, False)
 >>> sources_of(TASK_EXPIRED)
 ('waiting',)
+>>> may_move(TASK_RUNNING, TASK_SCHEDULED), may_move(TASK_RUNNING, TASK_CANCELLED)
+(True, False)
 >>> sources_of(TASK_CANCELLED)
 ('waiting', 'scheduled')
 """
@@ -29,15 +31,24 @@ ENROLLMENT_EXITED = "exited"
 ENROLLMENT_CANCELLED = "cancelled"
 # The record reached the flow's goal.
 ENROLLMENT_CONVERTED = "converted"
+# The states of a journey under way: a record has at most one enrollment in
+# these states per flow (a partial unique index), whatever the flow's
+# re-enrollment policy.
+ENROLLMENT_ACTIVE = (ENROLLMENT_RUNNING,)
 
 TASK_WAITING = "waiting"
 TASK_SCHEDULED = "scheduled"
+# Its effect leaves the database (a webhook): marked and committed before the
+# call, so that a crash during the call is found and retried.
+TASK_RUNNING = "running"
 TASK_DONE = "done"
 TASK_SKIPPED = "skipped"
 TASK_EXPIRED = "expired"
 TASK_CANCELLED = "cancelled"
 TASK_ERROR = "error"
 TASK_PENDING = (TASK_WAITING, TASK_SCHEDULED)
+# The tasks an enrollment still waits for before it is finished.
+TASK_UNFINISHED = (*TASK_PENDING, TASK_RUNNING)
 # The states counted per step in statistics, in the order they are shown.
 TASK_COUNTED = (
     TASK_SCHEDULED,
@@ -61,11 +72,13 @@ TASK_TRANSITIONS = {
     TASK_SCHEDULED: (
         TASK_SCHEDULED,
         TASK_WAITING,
+        TASK_RUNNING,
         TASK_DONE,
         TASK_SKIPPED,
         TASK_CANCELLED,
         TASK_ERROR,
     ),
+    TASK_RUNNING: (TASK_DONE, TASK_ERROR, TASK_SCHEDULED),
     TASK_DONE: (TASK_ERROR,),
     TASK_ERROR: (TASK_SCHEDULED, TASK_ERROR),
     TASK_SKIPPED: (),

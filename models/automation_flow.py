@@ -25,6 +25,9 @@ FLOW_STATES = [
 # Field types whose values can say "the same person" across records.
 UNIQUE_FIELD_TYPES = ("char", "many2one", "integer", "selection")
 DEFAULT_ENROLL_BATCH_SIZE = 5000
+REENROLL_ONCE = "once"
+REENROLL_AFTER_END = "after_end"
+REENROLL_AFTER_DAYS = "after_days"
 # Days of enrollments drawn in the flow's trend (kanban card).
 TREND_DAYS = 14
 
@@ -106,6 +109,24 @@ class AutomationFlow(models.Model):
         help="Enroll one record per distinct value of this field (e.g. the "
         "email): a person present on several records goes through the flow "
         "once. Records whose value is empty are not enrolled.",
+    )
+    reenroll_policy = fields.Selection(
+        [
+            (REENROLL_ONCE, "Once ever"),
+            (REENROLL_AFTER_END, "Again after the previous journey ended"),
+            (REENROLL_AFTER_DAYS, "Again some days after the previous journey began"),
+        ],
+        string="Re-enrollment",
+        default=REENROLL_ONCE,
+        required=True,
+        help="Whether a record that went through the flow may enter it again. "
+        "A record never runs two journeys of one flow at the same time.",
+    )
+    reenroll_days = fields.Integer(
+        "Re-enroll after (days)",
+        default=30,
+        help="Days from the start of a record's previous journey after which it "
+        "may enter again, once that journey ended.",
     )
     state = fields.Selection(
         FLOW_STATES,
@@ -332,6 +353,18 @@ class AutomationFlow(models.Model):
                         "The uniqueness field %(field)s does not belong to %(model)s.",
                         field=flow.unique_field_id.field_description,
                         model=flow.model_id.name,
+                    )
+                )
+
+    @api.constrains("reenroll_policy", "reenroll_days")
+    def _check_reenroll_days(self):
+        for flow in self:
+            if flow.reenroll_policy == REENROLL_AFTER_DAYS and flow.reenroll_days < 1:
+                raise ValidationError(
+                    _(
+                        "The flow %(flow)s lets records enter again after some "
+                        "days: set at least one day.",
+                        flow=flow.name,
                     )
                 )
 
@@ -809,13 +842,14 @@ class AutomationFlow(models.Model):
                        SELECT FROM automation_flow_enrollment enrolled
                        WHERE enrolled.flow_id = %(flow)s
                          AND enrolled.is_test IS NOT TRUE
-                         AND enrolled.res_id = candidate.id)
+                         AND enrolled.res_id = candidate.id AND %(blocks)s)
                    AND NOT EXISTS (
                        SELECT FROM automation_flow_enrollment enrolled
                        WHERE enrolled.flow_id = %(flow)s
                          AND enrolled.is_test IS NOT TRUE
-                         AND enrolled.unique_key = candidate.key)""",
+                         AND enrolled.unique_key = candidate.key AND %(blocks)s)""",
                 flow=self.id,
+                blocks=self._reenroll_blocked_sql(),
             )
         if self.unique_field_id:
             candidates = SQL(
@@ -835,11 +869,11 @@ class AutomationFlow(models.Model):
             SQL(
                 """INSERT INTO automation_flow_enrollment (
                        flow_id, company_id, model, res_id, unique_key, state,
-                       is_test, date_start, create_uid, create_date, write_uid,
-                       write_date)
+                       is_test, once_only, date_start, create_uid, create_date,
+                       write_uid, write_date)
                    SELECT %(flow)s, %(company)s, %(model)s, candidate.id,
-                          candidate.key, %(state)s, %(is_test)s, %(now)s,
-                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                          candidate.key, %(state)s, %(is_test)s, %(once)s,
+                          %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                    FROM (%(candidates)s) candidate
                    WHERE %(not_enrolled)s
                      AND mod(candidate.id, %(lanes)s) = %(lane)s
@@ -852,6 +886,7 @@ class AutomationFlow(models.Model):
                 model=self.model,
                 state=states.ENROLLMENT_RUNNING,
                 is_test=is_test,
+                once=self.reenroll_policy == REENROLL_ONCE and not is_test,
                 now=now,
                 uid=self.env.uid,
                 candidates=candidates,
@@ -862,6 +897,22 @@ class AutomationFlow(models.Model):
             )
         )
         return self.env.cr.fetchall()
+
+    def _reenroll_blocked_sql(self):
+        """SQL of whether an earlier enrollment (``enrolled``) keeps its record
+        out of the flow, by the flow's re-enrollment policy: any enrollment
+        (once ever), a journey under way, or one begun less than
+        ``reenroll_days`` ago."""
+        if self.reenroll_policy == REENROLL_ONCE:
+            return SQL("TRUE")
+        active = SQL("enrolled.state IN %s", states.ENROLLMENT_ACTIVE)
+        if self.reenroll_policy == REENROLL_AFTER_END:
+            return active
+        return SQL(
+            "(%s OR enrolled.date_start > %s)",
+            active,
+            fields.Datetime.now() - timedelta(days=self.reenroll_days),
+        )
 
     def _unique_key_sql(self, Model, query):
         """SQL of the normalized uniqueness value of the records of ``query``

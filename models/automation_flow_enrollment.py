@@ -31,8 +31,9 @@ class AutomationFlowEnrollment(models.Model):
     """One record taking part in one flow.
 
     Rows are inserted in bulk by ``automation.flow._enroll``; the partial unique
-    indexes created in ``init`` make a record (or a uniqueness value) enter a
-    flow once, however many workers enroll at the same time.
+    indexes created in ``init`` make a record (or a uniqueness value) run one
+    journey at a time in a flow, and enter it once ever under the "once ever"
+    policy, however many workers enroll at the same time.
     """
 
     _name = "automation.flow.enrollment"
@@ -60,6 +61,13 @@ class AutomationFlowEnrollment(models.Model):
         default=False,
         help="Test enrollments are kept apart from statistics.",
     )
+    once_only = fields.Boolean(
+        "Once ever",
+        readonly=True,
+        default=True,
+        help="Enrolled under the 'once ever' policy: the record never goes "
+        "through this flow again.",
+    )
     date_start = fields.Datetime("Enrolled on", readonly=True)
     date_done = fields.Datetime("Ended on", readonly=True)
     # Why the enrollment ended, shown in the reader's language (reasons.py).
@@ -72,16 +80,57 @@ class AutomationFlowEnrollment(models.Model):
 
     def init(self):
         cr = self.env.cr
+        # A record (or a uniqueness value) takes part in a flow once per
+        # journey under way, whatever the flow's re-enrollment policy; and
+        # once ever when it entered under the "once ever" policy. Partial
+        # unique indexes, so that two workers enrolling at once cannot break
+        # either (``ON CONFLICT DO NOTHING`` of ``flow._insert_enrollments``).
+        # The active states are in the name: an index of other states is
+        # replaced when they change.
+        active = "_".join(states.ENROLLMENT_ACTIVE)
         cr.execute(
-            """CREATE UNIQUE INDEX IF NOT EXISTS automation_flow_enrollment_record_uniq
-               ON automation_flow_enrollment (flow_id, res_id)
-               WHERE is_test IS NOT TRUE"""
+            SQL(
+                """SELECT indexname FROM pg_indexes
+                   WHERE tablename = 'automation_flow_enrollment'
+                     AND (indexname IN %(before)s OR indexname ~ %(active)s)
+                     AND indexname NOT IN %(current)s""",
+                # Unique on (flow, record) in every state, before re-enrollment.
+                before=(
+                    "automation_flow_enrollment_record_uniq",
+                    "automation_flow_enrollment_key_uniq",
+                ),
+                active="^automation_flow_enrollment_(key_)?running(_[a-z]+)*_uniq$",
+                current=(
+                    f"automation_flow_enrollment_{active}_uniq",
+                    f"automation_flow_enrollment_key_{active}_uniq",
+                ),
+            )
         )
-        cr.execute(
-            """CREATE UNIQUE INDEX IF NOT EXISTS automation_flow_enrollment_key_uniq
-               ON automation_flow_enrollment (flow_id, unique_key)
-               WHERE is_test IS NOT TRUE AND unique_key IS NOT NULL"""
-        )
+        for (name,) in cr.fetchall():
+            cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
+        for name, column, where in (
+            ("once", "res_id", SQL("once_only")),
+            ("key_once", "unique_key", SQL("once_only AND unique_key IS NOT NULL")),
+            (active, "res_id", SQL("state IN %s", states.ENROLLMENT_ACTIVE)),
+            (
+                f"key_{active}",
+                "unique_key",
+                SQL(
+                    "state IN %s AND unique_key IS NOT NULL",
+                    states.ENROLLMENT_ACTIVE,
+                ),
+            ),
+        ):
+            cr.execute(
+                SQL(
+                    """CREATE UNIQUE INDEX IF NOT EXISTS %s
+                       ON automation_flow_enrollment (flow_id, %s)
+                       WHERE is_test IS NOT TRUE AND %s""",
+                    SQL.identifier(f"automation_flow_enrollment_{name}_uniq"),
+                    SQL.identifier(column),
+                    where,
+                )
+            )
         # Serves every lookup by flow, and the "not enrolled yet" probe of
         # enrollment by (flow, record) even when the planner's statistics lag
         # behind a table that grows by thousands of rows per batch (a lookup
@@ -236,7 +285,7 @@ class AutomationFlowEnrollment(models.Model):
                            AND task.state IN %(pending)s)""",
                 done=states.ENROLLMENT_DONE,
                 running=states.ENROLLMENT_RUNNING,
-                pending=states.TASK_PENDING,
+                pending=states.TASK_UNFINISHED,
                 now=fields.Datetime.now(),
             )
         )

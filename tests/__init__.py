@@ -37,3 +37,4 @@ from . import test_record_visibility
 from . import test_step_wait
 from . import test_flow_goal
 from . import test_scheduler_lanes
+from . import test_reenrollment

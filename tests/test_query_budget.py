@@ -47,6 +47,23 @@ class TestQueryBudgetEngine(AutomationFlowCase):
             self.assertEqual(len(flow.enrollment_ids), size)
 
     @warmup
+    def test_enroll_again_one_batch(self):
+        """Enrolling again after the previous journeys ended costs the same:
+        the policy is a condition of the same statement."""
+        for size in (2, 6):
+            flow = self.flow_on(self.partners[:size])
+            flow.reenroll_policy = "after_end"
+            flow._enroll()
+            self.run_due()
+            # Warm the caches the scheduler's run emptied, enrolling nobody.
+            flow._enroll(res_ids=[])
+            flow.step_ids.mapped("parent_id")
+            self.env.flush_all()
+            with self.subTest(records=size), self.assertQueryCount(ENROLL_BUDGET):
+                flow._enroll()
+            self.assertEqual(len(flow.enrollment_ids), 2 * size)
+
+    @warmup
     def test_execute_one_batch(self):
         for size in (2, 6):
             flow = self.flow_on(self.partners[:size])
