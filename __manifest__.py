@@ -13,7 +13,7 @@
     "maintainers": ["automation-flow"],
     "application": True,
     "installable": True,
-    "depends": ["mail", "link_tracker", "base_automation"],
+    "depends": ["mail", "link_tracker", "base_automation", "resource"],
     "data": [
         "security/automation_flow_security.xml",
         "security/ir.model.access.csv",
@@ -27,6 +27,7 @@
         "views/automation_flow_event_report_views.xml",
         "views/automation_flow_enrollment_views.xml",
         "views/automation_flow_views.xml",
+        "views/automation_flow_window_views.xml",
         "views/ir_actions_server_views.xml",
         "views/automation_flow_menus.xml",
         "wizards/automation_flow_test_views.xml",

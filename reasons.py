@@ -31,12 +31,15 @@ import logging
 
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.misc import format_datetime
 from odoo.tools.query import Query
 from odoo.tools.translate import LazyTranslate
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
+# How a moment parameter reads (a babel pattern): "Monday 9 March, 09:00".
+MOMENT_FORMAT = "EEEE d MMMM, HH:mm"
 # The code of free text: its only parameter, ``message``, is shown as it is.
 MESSAGE = "message"
 # The code of the children an event cancels is this prefix and the event.
@@ -71,6 +74,8 @@ CATALOGUE = {
         "not for %(model)s as the flow: nothing was sent. Choose a template of "
         "%(model)s in the step %(step)s, then retry."
     ),
+    "send_window": _lt("Waiting for the send window: %(at)s."),
+    "flow_paused": _lt("The flow is paused until %(at)s."),
     "unexpected_error": _lt(
         "An unexpected error stopped the step (%(type)s: %(error)s). Fix its "
         "cause, then retry the task."
@@ -152,6 +157,13 @@ def field_label(model, field, value=None):
     return {"model": model, "field": field, "value": value}
 
 
+def moment(at, zone):
+    """A parameter shown as the time ``at`` (naive UTC) in the time zone
+    ``zone`` (an IANA name), in the reader's language: "Monday 9 March,
+    09:00 (Europe/Madrid)"."""
+    return {"moment": str(at), "tz": zone}
+
+
 def event_reason_code(event):
     """The stored code of the children cancelled by ``event``."""
     return f"{EVENT_PREFIX}{event}"
@@ -198,6 +210,9 @@ def _render_param(env, value):
         return value
     if "code" in value:
         return render(env, value["code"], value.get("params"))
+    if "moment" in value:
+        at = format_datetime(env, value["moment"], value["tz"], MOMENT_FORMAT)
+        return f"{at} ({value['tz']})"
     Model = env.get(value.get("model"))
     field = Model is not None and Model._fields.get(value.get("field"))
     if not field:

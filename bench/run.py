@@ -108,6 +108,13 @@ def parse_args(argv=None):
         "many rows (done tasks) to show that events do not depend on it",
     )
     parser.add_argument("--phases", default="1,2,3,4,5,6,7,8")
+    parser.add_argument(
+        "--send-window",
+        action="store_true",
+        help="give the flows a send window that is always open (every day, "
+        "00:00-24:00) and the contacts four time zones: the window checks run, "
+        "nothing is held; compare phase 4 with a run without it",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--markdown", help="also write them as a Markdown table")
@@ -206,6 +213,8 @@ class Bench:
         command += [f"--addons-path={self.addons_path}", f"--data-dir={self.data_dir}"]
         if lanes:
             command.append(f"--child-lanes={lanes}")
+        if self.args.send_window:
+            command.append("--send-window")
         log_path = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

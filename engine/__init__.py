@@ -18,6 +18,8 @@ How it works
   wakes or cancels it.
 * :mod:`.schedule` turns a delay (amount + unit, optionally counted before or
   after a date of the record) into a due datetime.
+* :mod:`.windows` says when a send window next opens in a time zone (working
+  hours, holidays, pause dates, daylight saving time) and counts working days.
 * :mod:`.retry` says how long a task waits before its next attempt.
 * :mod:`.split` draws the branch of a random split from a hash of the
   enrollment and the step.
@@ -25,4 +27,4 @@ How it works
   web client (``context_today()``, ``relativedelta``, ``to_utc()``…).
 """
 
-from . import domains, retry, schedule, split, states, triggers  # noqa: F401
+from . import domains, retry, schedule, split, states, triggers, windows  # noqa: F401

@@ -15,6 +15,22 @@ datetime.datetime(2026, 1, 31, 8, 55)
 datetime.datetime(2026, 1, 31, 9, 0)
 >>> add_delay(None, 3, "days") is None
 True
+
+Working days are the days a send window opens on (``engine/windows.py``), in
+a time zone: Monday to Friday by default. Friday 17:00 in Madrid plus two
+working days is Tuesday 17:00, and a holiday on the Monday makes it Wednesday:
+
+>>> from datetime import date
+>>> from . import windows
+>>> friday = datetime(2026, 3, 6, 16, 0)
+>>> add_delay(friday, 2, WORKING_DAYS, calendar=(OFFICE_DAYS, "Europe/Madrid"))
+datetime.datetime(2026, 3, 10, 16, 0)
+>>> office = windows.weekly(range(5), 9, 18)
+>>> holiday = office._replace(closed=frozenset({date(2026, 3, 9)}))
+>>> add_delay(friday, 2, WORKING_DAYS, calendar=(holiday, "Europe/Madrid"))
+datetime.datetime(2026, 3, 11, 16, 0)
+>>> add_delay(friday, 2, WORKING_DAYS)  # Monday to Friday, UTC
+datetime.datetime(2026, 3, 10, 16, 0)
 >>> as_datetime(datetime(2026, 3, 1).date())
 datetime.datetime(2026, 3, 1, 0, 0)
 
@@ -31,7 +47,12 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 
-DELAY_UNITS = ("minutes", "hours", "days", "weeks", "months")
+from . import windows
+
+WORKING_DAYS = "working_days"
+DELAY_UNITS = ("minutes", "hours", "days", "weeks", "months", WORKING_DAYS)
+# The working days of a delay without a send window.
+OFFICE_DAYS = windows.weekly(range(5), 0, 24)
 MAX_DELAY_YEARS = 10
 # The longest delay or expiry in each unit: MAX_DELAY_YEARS years of 365 days.
 MAX_DELAYS = {
@@ -40,18 +61,28 @@ MAX_DELAYS = {
     "days": MAX_DELAY_YEARS * 365,
     "weeks": MAX_DELAY_YEARS * 365 // 7,
     "months": MAX_DELAY_YEARS * 12,
+    WORKING_DAYS: MAX_DELAY_YEARS * 365 * 5 // 7,
 }
 
 
-def add_delay(base, amount, unit, before=False):
+def add_delay(base, amount, unit, before=False, calendar=None):
     """Return ``base`` moved by ``amount`` ``unit`` (backwards if ``before``).
 
     ``None`` stays ``None``: a record without the date has no due time.
+
+    :param calendar: for working days, ``(windows.Window, IANA zone)``
+        whose open days count (Monday to Friday in UTC by default); working
+        days count forwards only
     """
     if base is None or base is False:
         return None
     if unit not in DELAY_UNITS:
         raise ValueError(f"Unknown delay unit {unit!r}")
+    if unit == WORKING_DAYS:
+        if before:
+            raise ValueError("Working days count forwards only")
+        window, zone = calendar or (OFFICE_DAYS, "UTC")
+        return windows.add_working_days(window, as_datetime(base), amount or 0, zone)
     delta = relativedelta(**{unit: amount or 0})
     return as_datetime(base) - delta if before else as_datetime(base) + delta
 

@@ -18,6 +18,7 @@ from . import automation_flow_step_action
 from . import automation_flow_step_condition
 from . import automation_flow_step_split
 from . import automation_flow_step_wait
+from . import automation_flow_window
 from . import base_automation
 from . import ir_actions_server
 from . import ir_config_parameter

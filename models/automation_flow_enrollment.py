@@ -334,6 +334,8 @@ class AutomationFlowEnrollment(models.Model):
                             "state": task.state,
                             "at": fields.Datetime.to_string(task.scheduled_at),
                             "schedule": task.step_id.schedule_description,
+                            # Why it waits (send window, pause…), if it does.
+                            "reason": task.error_message or "",
                         }
                         for task in pending
                     ],

@@ -961,6 +961,9 @@ class AutomationFlowTask(models.Model):
         tasks = self._drop_deleted_records()._leave_converted(flow)
         if step.date_field_id:
             tasks = tasks._check_anchor_dates(step)
+        # Outside the send window or in a pause: held, not run (see
+        # automation_flow_window.py).
+        tasks = tasks._hold_for_window(step)
         tasks = tasks._check_domains(step)
         if not tasks:
             return

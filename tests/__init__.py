@@ -38,3 +38,4 @@ from . import test_step_wait
 from . import test_flow_goal
 from . import test_scheduler_lanes
 from . import test_reenrollment
+from . import test_send_windows
