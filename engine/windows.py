@@ -68,14 +68,15 @@ leaves, read in the calendar's zone, close whole dates:
 >>> calendar = from_attendances([(0, 8, 12), (0, 13, 17)], frozenset())
 >>> next_opening(calendar, datetime(2026, 3, 9, 12, 30), "UTC")  # lunch
 datetime.datetime(2026, 3, 9, 13, 0)
->>> sorted(leave_dates([(datetime(2026, 12, 24, 23, 0), datetime(2026, 12, 25, 22, 59, 59))],
-...                    "Europe/Madrid"))
+>>> christmas = (datetime(2026, 12, 24, 23, 0), datetime(2026, 12, 25, 22, 59, 59))
+>>> sorted(leave_dates([christmas], "Europe/Madrid"))
 [datetime.date(2026, 12, 25)]
 
 Pause dates (from and to included) hold a flow until the day after them;
 pauses that follow each other hold until the last one ends:
 
->>> pauses = [(date(2026, 12, 24), date(2026, 12, 31)), (date(2027, 1, 1), date(2027, 1, 1))]
+>>> new_year = date(2027, 1, 1)
+>>> pauses = [(date(2026, 12, 24), date(2026, 12, 31)), (new_year, new_year)]
 >>> pause_release(pauses, datetime(2026, 12, 28, 10, 0), "Europe/Madrid")
 datetime.datetime(2027, 1, 1, 23, 0)
 >>> pause_release(pauses, datetime(2026, 12, 23, 10, 0), "Europe/Madrid") is None
@@ -225,6 +226,4 @@ def _utc(day, minutes, zone):
     ``day`` (a time skipped by a change of clocks is read as the instant
     after the change)."""
     local = datetime.combine(day, time()) + timedelta(minutes=minutes)
-    return (
-        local.replace(tzinfo=_zone(zone)).astimezone(UTC).replace(tzinfo=None)
-    )
+    return local.replace(tzinfo=_zone(zone)).astimezone(UTC).replace(tzinfo=None)

@@ -96,9 +96,7 @@ class AutomationFlowWindowMixin(models.AbstractModel):
                             name=name,
                         )
                     )
-                if not (
-                    0 <= record.window_hour_from < record.window_hour_to <= 24
-                ):
+                if not (0 <= record.window_hour_from < record.window_hour_to <= 24):
                     raise ValidationError(
                         self.env._(
                             "The send window of %(name)s must open before it "
@@ -208,7 +206,10 @@ class AutomationFlow(models.Model):
         "Europe/Madrid). Empty: the time zone of the contact (the record, or "
         "its partner), else the company's.",
     )
-    pause_ids = fields.One2many("automation.flow.pause", "flow_id", "Pause dates")
+    # Copied with the flow, as its window: a copy keeps to the same calendar.
+    pause_ids = fields.One2many(
+        "automation.flow.pause", "flow_id", "Pause dates", copy=True
+    )
     # Stored, so that the scheduler knows without a query whether a flow
     # has pauses to come: flows without any pay nothing.
     pause_end = fields.Date(compute="_compute_pause_end", store=True)
@@ -231,6 +232,21 @@ class AutomationFlow(models.Model):
                         model=flow.model_id.name,
                     )
                 )
+
+    def get_step_tree(self):
+        """Each step's card also counts its tasks deferred by the window or a
+        pause (one grouped count for the flow's steps)."""
+        tree = super().get_step_tree()
+        Step = self.env["automation.flow.step"]
+        deferred = {step.id: step.window_deferred_count for step in self.step_ids}
+        for card in tree["steps"]:
+            if count := deferred.get(card["id"]):
+                card["events"].append(
+                    Step._designer_event(
+                        "deferred", self.env._("Deferred"), count, icon="fa-clock-o"
+                    )
+                )
+        return tree
 
     def _pauses(self, now):
         """The pauses not over at ``now`` (a day of margin for the zones
@@ -255,8 +271,10 @@ class AutomationFlow(models.Model):
         if self.model == "res.partner":
             return ["tz"]
         partner = self.env[self.model]._fields.get("partner_id")
-        if partner and partner.type == "many2one" and partner.comodel_name == (
-            "res.partner"
+        if (
+            partner
+            and partner.type == "many2one"
+            and partner.comodel_name == ("res.partner")
         ):
             return ["partner_id", "tz"]
         return None
@@ -347,7 +365,9 @@ class AutomationFlowStep(models.Model):
         catalogue = self._step_catalogue()
         for step in self.filtered(lambda s: s.delay_unit == schedule.WORKING_DAYS):
             trigger = catalogue.triggers.get(step.trigger)
-            if step.date_field_id or (trigger and trigger.kind not in WORKING_DAY_KINDS):
+            if step.date_field_id or (
+                trigger and trigger.kind not in WORKING_DAY_KINDS
+            ):
                 raise ValidationError(
                     self.env._(
                         "The step %(step)s cannot count its delay in working "

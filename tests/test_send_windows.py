@@ -98,6 +98,14 @@ class TestSendWindows(AutomationFlowCase):
             self.run_due()
         self.assertTasks(step, contacts, "done")
         self.assertEqual(step.window_deferred_count, 3)
+        [card] = flow.get_step_tree()["steps"]
+        self.assertIn(
+            ("deferred", "Deferred", 3),
+            [
+                (event["event"], event["label"], event["count"])
+                for event in card["events"]
+            ],
+        )
 
     def test_holding_costs_the_same_queries_whatever_the_batch_size(self):
         counts = {}
@@ -125,8 +133,16 @@ class TestSendWindows(AutomationFlowCase):
                 "name": "Office, 9 to 18",
                 "tz": "Europe/Madrid",
                 "attendance_ids": [
-                    (0, 0, {"name": str(day), "dayofweek": str(day),
-                            "hour_from": 9, "hour_to": 18})
+                    (
+                        0,
+                        0,
+                        {
+                            "name": str(day),
+                            "dayofweek": str(day),
+                            "hour_from": 9,
+                            "hour_to": 18,
+                        },
+                    )
                     for day in range(5)
                 ],
             }
@@ -173,7 +189,11 @@ class TestSendWindows(AutomationFlowCase):
         email.window_mode = "always"
         action = self.add_step(flow, "action")
         late_action = self.add_step(
-            flow, "action", window_mode="hours", window_hour_from=8, window_hour_to=10,
+            flow,
+            "action",
+            window_mode="hours",
+            window_hour_from=8,
+            window_hour_to=10,
             window_saturday=True,
         )
         self.enroll_and_run(flow, SATURDAY_NIGHT)
@@ -187,11 +207,15 @@ class TestSendWindows(AutomationFlowCase):
         )
 
     def test_delay_in_working_days(self):
-        flow, parent = self.windowed_flow(self.madrid, step_type="action", window_mode="always")
+        flow, parent = self.windowed_flow(
+            self.madrid, step_type="action", window_mode="always"
+        )
         child = self.add_step(
             flow, "action", parent=parent, delay=2, delay_unit="working_days"
         )
-        self.assertEqual(child.schedule_description, "2 working days after the previous step")
+        self.assertEqual(
+            child.schedule_description, "2 working days after the previous step"
+        )
         # Expiries (an event within…) stay in calendar time.
         self.assertNotIn("working_days", dict(child._fields["expiry_unit"].selection))
         # Friday 6 March 17:00 in Madrid + 2 working days: Tuesday 17:00.
@@ -212,23 +236,37 @@ class TestSendWindows(AutomationFlowCase):
         # Thursday 5 March 10:00 Madrid + 1 working day: Monday 10:00.
         self.enroll_and_run(flow, datetime(2026, 3, 5, 9, 0))
         self.assertEqual(
-            self.due_times(child, self.madrid), {self.madrid.id: datetime(2026, 3, 9, 9, 0)}
+            self.due_times(child, self.madrid),
+            {self.madrid.id: datetime(2026, 3, 9, 9, 0)},
         )
 
     def test_working_days_only_count_from_the_trigger(self):
         flow, email = self.windowed_flow(self.madrid)
-        with self.assertRefused(ValidationError, "cannot count its delay in working days"):
+        with self.assertRefused(
+            ValidationError, "cannot count its delay in working days"
+        ):
             self.add_step(
-                flow, "action", parent=email, trigger="email_not_opened",
-                delay=2, delay_unit="working_days",
+                flow,
+                "action",
+                parent=email,
+                trigger="email_not_opened",
+                delay=2,
+                delay_unit="working_days",
             )
 
     def test_pause_dates_hold_and_release(self):
         flow, email = self.windowed_flow(self.madrid)
         action = self.add_step(flow, "action")
         flow.pause_ids = [
-            (0, 0, {"name": "Christmas", "date_from": date(2026, 12, 24),
-                    "date_to": date(2026, 12, 31)}),
+            (
+                0,
+                0,
+                {
+                    "name": "Christmas",
+                    "date_from": date(2026, 12, 24),
+                    "date_to": date(2026, 12, 31),
+                },
+            ),
             (0, 0, {"date_from": date(2027, 1, 1), "date_to": date(2027, 1, 1)}),
         ]
         self.enroll_and_run(flow, datetime(2026, 12, 28, 10, 0))
@@ -255,6 +293,11 @@ class TestSendWindows(AutomationFlowCase):
         with self.at(datetime(2027, 1, 4, 8, 0)):
             self.run_due()
         self.assertTasks(email, self.madrid, "done")
+        # A copy of the flow keeps its window and its pauses.
+        copy = flow.copy()
+        self.assertEqual(copy.window_mode, "hours")
+        self.assertEqual(copy.pause_ids.mapped("name"), ["Christmas", False])
+        self.assertEqual(copy.pause_end, date(2027, 1, 1))
 
     def test_test_enrollments_ignore_windows(self):
         flow, email = self.windowed_flow(self.madrid)
@@ -265,18 +308,37 @@ class TestSendWindows(AutomationFlowCase):
 
     def test_configuration_errors_are_refused(self):
         cases = [
-            ({"window_mode": "hours", "window_hour_from": 18, "window_hour_to": 9},
-             "must open before it closes"),
-            ({"window_mode": "hours", "window_hour_from": 9, "window_hour_to": 9},
-             "must open before it closes"),
-            ({"window_mode": "hours", **dict.fromkeys(
-                ["window_monday", "window_tuesday", "window_wednesday",
-                 "window_thursday", "window_friday"], False)},
-             "has no day of the week"),
+            (
+                {"window_mode": "hours", "window_hour_from": 18, "window_hour_to": 9},
+                "must open before it closes",
+            ),
+            (
+                {"window_mode": "hours", "window_hour_from": 9, "window_hour_to": 9},
+                "must open before it closes",
+            ),
+            (
+                {
+                    "window_mode": "hours",
+                    **dict.fromkeys(
+                        [
+                            "window_monday",
+                            "window_tuesday",
+                            "window_wednesday",
+                            "window_thursday",
+                            "window_friday",
+                        ],
+                        False,
+                    ),
+                },
+                "has no day of the week",
+            ),
             ({"window_mode": "calendar"}, "Choose the working calendar"),
         ]
         for values, message in cases:
-            with self.subTest(values=values), self.assertRefused(ValidationError, message):
+            with (
+                self.subTest(values=values),
+                self.assertRefused(ValidationError, message),
+            ):
                 self.create_flow(**values)
         flow = self.create_flow()
         with self.assertRefused(ValidationError, "ends before it starts"):
@@ -285,12 +347,18 @@ class TestSendWindows(AutomationFlowCase):
             ]
         with self.assertRefused(ValidationError, "must open before it closes"):
             self.add_step(
-                flow, "email", window_mode="hours", window_hour_from=20, window_hour_to=8
+                flow,
+                "email",
+                window_mode="hours",
+                window_hour_from=20,
+                window_hour_to=8,
             )
 
     def test_an_automation_manager_without_settings_configures_it(self):
         manager = new_test_user(
-            self.env, login="window_manager", groups=f"base.group_user,{AUTOMATION_MANAGER}"
+            self.env,
+            login="window_manager",
+            groups=f"base.group_user,{AUTOMATION_MANAGER}",
         )
         self.assertFalse(manager.has_group("base.group_system"))
         calendar = self.env.ref("resource.resource_calendar_std")
@@ -307,7 +375,11 @@ class TestSendWindows(AutomationFlowCase):
                 "window_calendar_id": calendar.id,
                 "window_tz_field_id": tz_field.id,
                 "pause_ids": [
-                    (0, 0, {"date_from": date(2026, 8, 1), "date_to": date(2026, 8, 31)})
+                    (
+                        0,
+                        0,
+                        {"date_from": date(2026, 8, 1), "date_to": date(2026, 8, 31)},
+                    )
                 ],
             }
         )
