@@ -76,6 +76,16 @@ CATALOGUE = {
     ),
     "send_window": _lt("Waiting for the send window: %(at)s."),
     "flow_paused": _lt("The flow is paused until %(at)s."),
+    "assigned": _lt("Assigned to %(user)s."),
+    "assign_no_rule": _lt(
+        "No assignment rule matched the record and the step names no user to "
+        "assign otherwise."
+    ),
+    "assign_no_user": _lt(
+        "No user of the step %(step)s can be assigned now (archived or on "
+        "leave): add an active user to the step, then retry."
+    ),
+    "followers_added": _lt("Followers added: %(people)s."),
     "unexpected_error": _lt(
         "An unexpected error stopped the step (%(type)s: %(error)s). Fix its "
         "cause, then retry the task."

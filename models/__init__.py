@@ -19,6 +19,11 @@ from . import automation_flow_step_condition
 from . import automation_flow_step_split
 from . import automation_flow_step_wait
 from . import automation_flow_window
+from . import automation_flow_step_assign_rule
+from . import automation_flow_step_assign
+from . import automation_flow_step_update_line
+from . import automation_flow_step_update
+from . import automation_flow_step_followers
 from . import base_automation
 from . import ir_actions_server
 from . import ir_config_parameter

@@ -645,6 +645,7 @@ class AutomationFlow(models.Model):
                     "type_label": dict(types).get(step.step_type, ""),
                     "type_icon": step.type_icon,
                     "schedule": step.schedule_description,
+                    "summary": step._designer_summary(),
                     "counters": [
                         {"state": state, "label": label, "count": count}
                         for state, label in state_labels

@@ -672,7 +672,17 @@ class AutomationFlowStep(models.Model):
         self.ensure_one()
         return False
 
+    def _designer_summary(self):
+        """What the step does, in words, for its card in the designer
+        ("Assign Ana, Luis as Salesperson by round robin"); types extend it."""
+        self.ensure_one()
+        return ""
+
     def _execute(self, tasks):
-        """Run this step for ``tasks`` (all its own, records exist and match)."""
+        """Run this step for ``tasks`` (all its own, records exist and match).
+
+        :return: nothing, or what it did to each record, shown in the
+            journeys: ``{task id: Reason}`` (see ``task._set_done``)
+        """
         self.ensure_one()
         return getattr(self, f"_execute_{self.step_type}")(tasks)

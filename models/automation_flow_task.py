@@ -1,5 +1,6 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 import logging
 import time
 from collections import defaultdict
@@ -318,8 +319,19 @@ class AutomationFlowTask(models.Model):
             )
         self.write({"state": state, **(values or {})})
 
-    def _set_done(self):
+    def _set_done(self, results=None):
+        """:param results: what the step did to each record, shown in the
+        journey ("Assigned to Ana"): ``{task id: Reason}`` for the tasks
+        that have one (see ``step._execute``)"""
         self._set_ended(states.TASK_DONE)
+        done = self.filtered(lambda task: task.id in (results or {}))
+        if done:
+            reasons = [Reason.of(results[task.id]) for task in done]
+            done._write_links(
+                reason_code=[reason.code for reason in reasons],
+                reason_params=[json.dumps(reason.params) for reason in reasons],
+            )
+            done.invalidate_recordset(["error_message"])
 
     def _set_skipped(self, reason):
         """:param reason: a ``Reason`` or free text (see ``reasons.py``)"""
@@ -967,10 +979,10 @@ class AutomationFlowTask(models.Model):
         tasks = tasks._check_domains(step)
         if not tasks:
             return
-        step._execute(tasks)
+        results = step._execute(tasks)
         # The tasks the step left waiting (a wait-until not met yet) end later.
         tasks = tasks.filtered(lambda task: task.state == states.TASK_SCHEDULED)
-        tasks._set_done()
+        tasks._set_done(results)
         step._create_child_tasks(tasks)
 
     def _records(self):

@@ -39,3 +39,6 @@ from . import test_flow_goal
 from . import test_scheduler_lanes
 from . import test_reenrollment
 from . import test_send_windows
+from . import test_step_assign
+from . import test_step_update
+from . import test_step_followers

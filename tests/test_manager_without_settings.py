@@ -22,6 +22,7 @@ class TestManagerBuildsAFlow(AutomationFlowCase):
             cls.env, login="flow_builder", groups=MANAGER_GROUPS
         )
         cls.add_contact_field("x_flow_date", "Renewal date", "date")
+        cls.tag = cls.env["res.partner.category"].create({"name": "Qualified"})
 
     def test_manager_without_settings_builds_every_part_of_a_flow(self):
         self.assertFalse(self.manager.has_group("base.group_system"))
@@ -112,6 +113,53 @@ class TestManagerBuildsAFlow(AutomationFlowCase):
                 "delay_unit": "days",
             }
         )
+        assign = Step.create(
+            {
+                "name": "Dispatch",
+                "flow_id": flow.id,
+                "step_type": "assign",
+                "assign_field_id": field["user_id"],
+                "assign_method": "rules",
+                "assign_rule_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "domain": "[('email', '!=', False)]",
+                            "user_id": self.salesperson.id,
+                        },
+                    )
+                ],
+            }
+        )
+        update = Step.create(
+            {
+                "name": "Qualify",
+                "flow_id": flow.id,
+                "step_type": "update",
+                "update_line_ids": [
+                    (0, 0, {"field_id": field["ref"], "value_char": "qualified"}),
+                    (
+                        0,
+                        0,
+                        {
+                            "field_id": field["category_id"],
+                            "operation": "add",
+                            "value_res_id": self.tag.id,
+                        },
+                    ),
+                ],
+            }
+        )
+        followers = Step.create(
+            {
+                "name": "Keep in the loop",
+                "flow_id": flow.id,
+                "step_type": "followers",
+                "follower_user_ids": [(6, 0, self.manager.ids)],
+                "follower_field_ids": [(6, 0, [field["user_id"]])],
+            }
+        )
         flow.action_create_automation_rule()
         flow.action_start()
         with self.at(datetime(2026, 3, 2, 9, 0)):
@@ -129,6 +177,16 @@ class TestManagerBuildsAFlow(AutomationFlowCase):
             {datetime(2026, 3, 19)},
         )
         self.assertEqual(set(unique.mapped("function")), {"flow was here"})
+        for step in (assign, update, followers):
+            self.assertTasks(step, unique, "done")
+        self.assertEqual(unique.user_id, self.salesperson)
+        self.assertEqual(set(unique.mapped("ref")), {"qualified"})
+        self.assertEqual(unique.category_id, self.tag)
+        for partner in unique:
+            self.assertLessEqual(
+                self.manager.partner_id | self.salesperson.partner_id,
+                partner.message_partner_ids,
+            )
         activities = self.env["mail.activity"].search(
             [("res_model", "=", "res.partner"), ("res_id", "in", unique.ids)]
         )
