@@ -47,8 +47,7 @@ class AutomationFlowStepAssignRule(models.Model):
 
     def _domain_error(self, reason):
         return _(
-            "The rule for %(user)s of the step %(step)s cannot be used: "
-            "%(reason)s",
+            "The rule for %(user)s of the step %(step)s cannot be used: %(reason)s",
             user=self.user_id.name,
             step=self.step_id.name,
             reason=reason,

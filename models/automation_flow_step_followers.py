@@ -42,7 +42,8 @@ class AutomationFlowStep(models.Model):
         "step_id",
         "field_id",
         string="People of the record",
-        domain=f"[('model_id', '=', model_id), ('relation', 'in', {list(PEOPLE_MODELS)}), "
+        domain=f"[('model_id', '=', model_id), "
+        f"('relation', 'in', {list(PEOPLE_MODELS)}), "
         "('ttype', 'in', ['many2one', 'many2many'])]",
         help="Fields of the record holding users or contacts to add, e.g. the "
         "salesperson or the contact.",
@@ -141,7 +142,9 @@ class AutomationFlowStep(models.Model):
                 group.write(
                     {"partner_ids": [Command.link(pid) for pid in sorted(partner_ids)]}
                 )
-            label = ", ".join(sorted(self.env["res.partner"].browse(partner_ids).mapped("name")))
+            label = ", ".join(
+                sorted(self.env["res.partner"].browse(partner_ids).mapped("name"))
+            )
             names.update(dict.fromkeys(ids, label))
         return {
             task.id: Reason("followers_added", people=names[task.res_id])

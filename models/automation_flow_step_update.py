@@ -67,12 +67,13 @@ class AutomationFlowStep(models.Model):
                 constant[name] = line._constant_commands(now, tz)
         # The flow updates its records, whoever runs the scheduler (executors
         # run as superuser, see DESIGN.md, Security).
-        records = self.env[self.model].sudo().browse(sorted(set(tasks.mapped("res_id"))))
+        records = (
+            self.env[self.model].sudo().browse(sorted(set(tasks.mapped("res_id"))))
+        )
         groups = defaultdict(list)
         for record in records:
-            groups[tuple(self._update_copied_key(line, record) for line in copied)].append(
-                record.id
-            )
+            key = tuple(self._update_copied_key(line, record) for line in copied)
+            groups[key].append(record.id)
         for key, ids in groups.items():
             values = dict(constant)
             for line, copied_value in zip(copied, key, strict=True):

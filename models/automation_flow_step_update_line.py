@@ -111,12 +111,16 @@ class AutomationFlowStepUpdateLine(models.Model):
         field = self.field_id
         if field.model_id != self.step_id.model_id:
             return _(
-                "it is not a field of %(model)s. Choose a field of the flow's "
-                "model.",
+                "it is not a field of %(model)s. Choose a field of the flow's model.",
                 model=self.step_id.model_id.name,
             )
         if not field.store or field.readonly or field.ttype not in UPDATABLE_TYPES:
             return _("it cannot be edited. Choose a field that can be edited.")
+        return self._operation_error() or self._fixed_value_error()
+
+    def _operation_error(self):
+        """What to fix in the operation of this line, or ``False``."""
+        field = self.field_id
         operation = self.operation
         if operation in ("add", "remove"):
             if field.ttype != "many2many":
@@ -149,8 +153,13 @@ class AutomationFlowStepUpdateLine(models.Model):
                     "of the record with the same type.",
                     other=source.field_description,
                 )
+        return False
+
+    def _fixed_value_error(self):
+        """What to fix in the value this line sets, or ``False``."""
+        field = self.field_id
         if (
-            operation == "set"
+            self.operation == "set"
             and field.required
             and field.ttype != "boolean"
             and self._fixed_value() is False
@@ -159,7 +168,7 @@ class AutomationFlowStepUpdateLine(models.Model):
         if field.ttype in RELATIONAL_TYPES and self.value_res_id:
             if not self.env[field.relation].browse(self.value_res_id).exists():
                 return _("the chosen record no longer exists. Choose another one.")
-        if field.ttype == "integer" and operation == "set":
+        if field.ttype == "integer" and self.operation == "set":
             if self.value_number != int(self.value_number):
                 return _("it holds whole numbers. Write a value without decimals.")
         if (

@@ -149,9 +149,7 @@ class TestAssignStep(AutomationFlowCase):
         flow, step = self.assign_rules(fallback=self.eva)
         self.run_flow(flow)
         self.assertTasks(step, self.partners, states.TASK_DONE)
-        self.assertEqual(
-            self.assignees(), ["Ana", "Luis", "Ana", "Eva", "Eva", "Eva"]
-        )
+        self.assertEqual(self.assignees(), ["Ana", "Luis", "Ana", "Eva", "Eva", "Eva"])
         self.assertEqual(
             flow.get_step_tree()["steps"][0]["summary"],
             "Assign the Salesperson by 3 rules, otherwise Eva",
@@ -193,7 +191,9 @@ class TestAssignStep(AutomationFlowCase):
             Partner.create(
                 [
                     {"name": f"Load {user.name} {i}", "user_id": user.id, "ref": ref}
-                    for i, ref in enumerate(["open"] * open_count + ["closed"] * closed_count)
+                    for i, ref in enumerate(
+                        ["open"] * open_count + ["closed"] * closed_count
+                    )
                 ]
             )
         flow, step = self.create_assign_step(
@@ -204,9 +204,7 @@ class TestAssignStep(AutomationFlowCase):
         self.run_flow(flow)
         # Ana 3, Eva 0, Luis 1 (ties go to the first by name): Eva, Eva,
         # Luis, Eva, Luis, Ana.
-        self.assertEqual(
-            self.assignees(), ["Eva", "Eva", "Luis", "Eva", "Luis", "Ana"]
-        )
+        self.assertEqual(self.assignees(), ["Eva", "Eva", "Luis", "Eva", "Luis", "Ana"])
         self.assertEqual(
             flow.get_step_tree()["steps"][0]["summary"],
             "Assign the least loaded of Ana, Eva, Luis as Salesperson",
@@ -276,8 +274,9 @@ class TestAssignStep(AutomationFlowCase):
                 "be used",
             ),
         ):
-            with self.subTest(message=message), self.assertRefused(
-                ValidationError, message
+            with (
+                self.subTest(message=message),
+                self.assertRefused(ValidationError, message),
             ):
                 Step.create({**base, **values})
 

@@ -119,7 +119,8 @@ class TestFollowersStep(AutomationFlowCase):
                 "Only calendar events have attendees",
             ),
         ):
-            with self.subTest(message=message), self.assertRefused(
-                ValidationError, message
+            with (
+                self.subTest(message=message),
+                self.assertRefused(ValidationError, message),
             ):
                 self.create_followers_step(**values)

@@ -41,7 +41,11 @@ class TestUpdateStep(AutomationFlowCase):
         return self.env["ir.model.fields"]._get("res.partner", name)
 
     def line(self, name, operation="set", **values):
-        return (0, 0, {"field_id": self.field(name).id, "operation": operation, **values})
+        return (
+            0,
+            0,
+            {"field_id": self.field(name).id, "operation": operation, **values},
+        )
 
     def create_update_step(self, lines, env=None):
         env = env or self.env(user=self.manager)
@@ -190,15 +194,19 @@ class TestUpdateStep(AutomationFlowCase):
                 "the choice is not one of its values",
             ),
         ):
-            with self.subTest(message=message), self.assertRefused(
-                ValidationError, message
+            with (
+                self.subTest(message=message),
+                self.assertRefused(ValidationError, message),
             ):
                 self.create_update_step(lines)
 
     def test_a_required_field_cannot_be_emptied(self):
         # The blacklist is for administrators; its email is required.
         flow = self.env["automation.flow"].create(
-            {"name": "Blacklist", "model_id": self.env.ref("mail.model_mail_blacklist").id}
+            {
+                "name": "Blacklist",
+                "model_id": self.env.ref("mail.model_mail_blacklist").id,
+            }
         )
         email = self.env["ir.model.fields"]._get("mail.blacklist", "email")
         with self.assertRefused(
