@@ -90,6 +90,13 @@ CATALOGUE = {
         "An unexpected error stopped the step (%(type)s: %(error)s). Fix its "
         "cause, then retry the task."
     ),
+    # What a user did to one record's journey (its enrollment or a task).
+    "removed_by": _lt("Removed from the flow by %(user)s."),
+    "paused_by": _lt("Paused by %(user)s on %(date)s."),
+    "resumed_by": _lt("Resumed by %(user)s on %(date)s."),
+    "skipped_by": _lt("Skipped by %(user)s."),
+    "run_now_by": _lt("Run ahead of time by %(user)s."),
+    "cancelled_by": _lt("Cancelled by %(user)s."),
 }
 
 

@@ -4,6 +4,8 @@
 ('waiting', 'scheduled')
 >>> FLOW_RUNNING
 ('periodic', 'on_demand')
+>>> ENROLLMENT_ACTIVE
+('running', 'paused')
 
 A task moves only along ``TASK_TRANSITIONS``: the ORM writers go through
 ``task._transition()``, which refuses any other move; the set-based SQL
@@ -16,6 +18,8 @@ writers select their rows with ``sources_of``.
 >>> may_move(TASK_RUNNING, TASK_SCHEDULED), may_move(TASK_RUNNING, TASK_CANCELLED)
 (True, False)
 >>> sources_of(TASK_CANCELLED)
+('waiting', 'scheduled')
+>>> sources_of(TASK_SKIPPED)
 ('waiting', 'scheduled')
 """
 
@@ -31,10 +35,14 @@ ENROLLMENT_EXITED = "exited"
 ENROLLMENT_CANCELLED = "cancelled"
 # The record reached the flow's goal.
 ENROLLMENT_CONVERTED = "converted"
+# Held by a user: the scheduler takes none of its tasks and its waiting tasks
+# do not expire until it is resumed.
+ENROLLMENT_PAUSED = "paused"
 # The states of a journey under way: a record has at most one enrollment in
 # these states per flow (a partial unique index), whatever the flow's
-# re-enrollment policy.
-ENROLLMENT_ACTIVE = (ENROLLMENT_RUNNING,)
+# re-enrollment policy. Events, the goal, the sweeps and the end of the flow
+# act on them; only running ones have their tasks run.
+ENROLLMENT_ACTIVE = (ENROLLMENT_RUNNING, ENROLLMENT_PAUSED)
 
 TASK_WAITING = "waiting"
 TASK_SCHEDULED = "scheduled"
@@ -60,15 +68,22 @@ TASK_COUNTED = (
     TASK_ERROR,
 )
 
-# The moves a task may make. A waiting task is woken (scheduled), expires or
-# is cancelled (or, for a wait-until, is done when its condition holds); a
+# The moves a task may make. A waiting task is woken (scheduled), expires, is
+# cancelled or skipped by a user (or, for a wait-until, is done when its
+# condition holds); a
 # scheduled one runs (done, skipped, error), is cancelled, is scheduled again
 # (retry later, a date moved) or waits (a wait-until not met yet); a done
 # email that could not be sent ends in error; a task in error is retried, or
 # fails again when its email is resent from the mail queue. The other ends
 # are final.
 TASK_TRANSITIONS = {
-    TASK_WAITING: (TASK_SCHEDULED, TASK_DONE, TASK_EXPIRED, TASK_CANCELLED),
+    TASK_WAITING: (
+        TASK_SCHEDULED,
+        TASK_DONE,
+        TASK_EXPIRED,
+        TASK_CANCELLED,
+        TASK_SKIPPED,
+    ),
     TASK_SCHEDULED: (
         TASK_SCHEDULED,
         TASK_WAITING,

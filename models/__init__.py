@@ -10,6 +10,7 @@ from . import automation_flow_task_report
 from . import automation_flow_goal
 from . import automation_flow_record_hooks
 from . import automation_flow_event_report
+from . import automation_flow_control
 
 # The step types extend the step, the task and the reports: after them.
 from . import automation_flow_step_email

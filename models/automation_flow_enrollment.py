@@ -24,6 +24,7 @@ ENROLLMENT_STATES = [
     (states.ENROLLMENT_EXITED, "Exited"),
     (states.ENROLLMENT_CANCELLED, "Cancelled"),
     (states.ENROLLMENT_CONVERTED, "Converted"),
+    (states.ENROLLMENT_PAUSED, "Paused"),
 ]
 
 
@@ -192,8 +193,9 @@ class AutomationFlowEnrollment(models.Model):
 
     @api.model
     def _cancel_running(self, flow_ids, reason):
-        """Cancel the running enrollments of ``flow_ids`` in one statement,
-        whatever their number (their tasks: ``task._cancel_pending``)."""
+        """Cancel the running and paused enrollments of ``flow_ids`` in one
+        statement, whatever their number (their tasks:
+        ``task._cancel_pending``)."""
         self.flush_model()
         now = fields.Datetime.now()
         self.env.cr.execute(
@@ -201,21 +203,22 @@ class AutomationFlowEnrollment(models.Model):
                 """UPDATE automation_flow_enrollment
                    SET state = %(cancelled)s, date_done = %(now)s, %(reason)s,
                        write_date = %(now)s, write_uid = %(uid)s
-                   WHERE flow_id = ANY(%(flow_ids)s) AND state = %(running)s""",
+                   WHERE flow_id = ANY(%(flow_ids)s) AND state IN %(active)s""",
                 cancelled=states.ENROLLMENT_CANCELLED,
                 now=now,
                 reason=reason_sql(reason),
                 uid=self.env.uid,
                 flow_ids=list(flow_ids),
-                running=states.ENROLLMENT_RUNNING,
+                active=states.ENROLLMENT_ACTIVE,
             )
         )
         self.invalidate_model(EXIT_FIELDS)
 
     @api.model
     def _end_deleted_records(self, model, res_ids):
-        """End the running enrollments of these deleted records of ``model``
-        in every flow and cancel their pending tasks, in one statement.
+        """End the running and paused enrollments of these deleted records of
+        ``model`` in every flow and cancel their pending tasks, in one
+        statement.
 
         Called at the deletion (see ``automation_flow_record_hooks.py``), so
         that a record whose tasks only wait for an event does not stay
@@ -242,7 +245,7 @@ class AutomationFlowEnrollment(models.Model):
                            write_date = %(now)s, write_uid = %(uid)s
                        FROM deleted
                        WHERE enrollment.id = deleted.id
-                         AND deleted.state = %(running)s)
+                         AND deleted.state IN %(active)s)
                    UPDATE automation_flow_task task
                    SET state = %(task_cancelled)s, done_at = %(now)s, %(reason)s,
                        write_date = %(now)s, write_uid = %(uid)s
@@ -253,7 +256,7 @@ class AutomationFlowEnrollment(models.Model):
                 reason=reason,
                 model=model,
                 res_ids=list(res_ids),
-                running=states.ENROLLMENT_RUNNING,
+                active=states.ENROLLMENT_ACTIVE,
                 task_cancelled=states.TASK_CANCELLED,
                 # Keeps to the task transitions (engine/states.py).
                 cancellable=states.sources_of(states.TASK_CANCELLED),
@@ -266,7 +269,8 @@ class AutomationFlowEnrollment(models.Model):
 
     @api.model
     def _close_finished(self):
-        """Mark done the running enrollments that have no pending task left.
+        """Mark done the running and paused enrollments that have no pending
+        task left (a paused one has nothing left to resume).
 
         One statement for the whole table: done at the end of a scheduler run
         rather than per batch, because tasks of one enrollment are executed by
@@ -278,13 +282,13 @@ class AutomationFlowEnrollment(models.Model):
             SQL(
                 """UPDATE automation_flow_enrollment enrollment
                    SET state = %(done)s, date_done = %(now)s, write_date = %(now)s
-                   WHERE enrollment.state = %(running)s
+                   WHERE enrollment.state IN %(active)s
                      AND NOT EXISTS (
                          SELECT FROM automation_flow_task task
                          WHERE task.enrollment_id = enrollment.id
                            AND task.state IN %(pending)s)""",
                 done=states.ENROLLMENT_DONE,
-                running=states.ENROLLMENT_RUNNING,
+                active=states.ENROLLMENT_ACTIVE,
                 pending=states.TASK_UNFINISHED,
                 now=fields.Datetime.now(),
             )
@@ -329,6 +333,7 @@ class AutomationFlowEnrollment(models.Model):
                     "exit_reason": enrollment.exit_reason or "",
                     "next": [
                         {
+                            "id": task.id,
                             "step": task.step_id.name,
                             "type_icon": task.step_id.type_icon,
                             "state": task.state,

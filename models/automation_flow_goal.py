@@ -147,7 +147,7 @@ class AutomationFlow(models.Model):
                 [
                     ("flow_id", "=", flow.id),
                     ("res_id", "in", list(res_ids)),
-                    ("state", "=", states.ENROLLMENT_RUNNING),
+                    ("state", "in", states.ENROLLMENT_ACTIVE),
                 ]
             )
             if running:
@@ -208,6 +208,6 @@ class AutomationFlowTask(models.Model):
         reached = flow._reached_goal(self.mapped("res_id"))
         converted = self.filtered(lambda task: task.res_id in reached)
         converted.enrollment_id.filtered(
-            lambda e: e.state == states.ENROLLMENT_RUNNING
+            lambda e: e.state in states.ENROLLMENT_ACTIVE
         )._set_state(states.ENROLLMENT_CONVERTED, Reason("converted"))
         return self - converted

@@ -631,10 +631,14 @@ class AutomationFlowStep(models.Model):
                 ),
             )
 
-    def _create_child_tasks(self, parent_tasks):
+    def _create_child_tasks(self, parent_tasks, kinds=None):
         """Insert the tasks of the children of these steps, one per parent task
         of ``parent_tasks``: scheduled, or waiting for their event; a child of
-        a decision's branch only for the parent tasks of that outcome."""
+        a decision's branch only for the parent tasks of that outcome.
+
+        :param kinds: only the children of these trigger kinds
+            (``triggers.AFTER`` for a step a user skipped)
+        """
         Task = self.env["automation.flow.task"]
         catalogue = self._step_catalogue()
         now = fields.Datetime.now()
@@ -644,6 +648,8 @@ class AutomationFlowStep(models.Model):
             if not tasks:
                 continue
             for child in step.child_ids:
+                if kinds and catalogue.triggers[child.trigger].kind not in kinds:
+                    continue
                 outcome = triggers.outcome_of(catalogue, child.trigger)
                 children_of = tasks
                 if outcome is not None:

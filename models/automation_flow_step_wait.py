@@ -241,9 +241,10 @@ class AutomationFlowTask(models.Model):
                    FROM automation_flow_step step
                    WHERE step.id = task.step_id AND step.step_type = 'wait'
                      AND task.state = %(waiting)s AND task.scheduled_at IS NOT NULL
-                     AND task.expires_at <= %(now)s
+                     AND task.expires_at <= %(now)s AND %(not_paused)s
                    RETURNING task.id""",
                 expired=states.TASK_EXPIRED,
+                not_paused=self._not_paused_sql("task"),
                 timed_out=TIMED_OUT,
                 now=now,
                 uid=self.env.uid,

@@ -600,7 +600,7 @@ class AutomationFlowTask(models.Model):
                      AND child.state IN %(pending)s
                      AND step.id = child.step_id
                      AND enrollment.id = child.enrollment_id
-                     AND enrollment.state = %(running)s
+                     AND enrollment.state IN %(active)s
                      AND flow.id = child.flow_id
                      AND (flow.state IN %(flow_running)s OR child.is_test)
                      AND (%(is_cancelled)s OR %(is_woken)s
@@ -621,7 +621,7 @@ class AutomationFlowTask(models.Model):
                 uid=self.env.uid,
                 parent_ids=parent_ids,
                 pending=states.TASK_PENDING,
-                running=states.ENROLLMENT_RUNNING,
+                active=states.ENROLLMENT_ACTIVE,
                 flow_running=states.FLOW_RUNNING,
                 rescheduled=rescheduled,
                 next_run=self._scheduler_next_run_sql(),
@@ -848,17 +848,19 @@ class AutomationFlowTask(models.Model):
                 lane._trigger()
 
     def _acquire_due_tasks(self, limit, exclude_ids=()):
-        """Lock and return up to ``limit`` due tasks nobody else is running."""
+        """Lock and return up to ``limit`` due tasks nobody else is running
+        (none of a paused enrollment)."""
         self.flush_model()
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM automation_flow_task
                    WHERE state = %(scheduled)s AND scheduled_at <= %(now)s
-                     AND NOT (id = ANY(%(exclude)s))
+                     AND NOT (id = ANY(%(exclude)s)) AND %(not_paused)s
                    ORDER BY scheduled_at, id
                    LIMIT %(limit)s
                    FOR UPDATE SKIP LOCKED""",
                 scheduled=states.TASK_SCHEDULED,
+                not_paused=self._not_paused_sql(),
                 now=fields.Datetime.now(),
                 exclude=list(exclude_ids),
                 limit=limit,
@@ -870,7 +872,8 @@ class AutomationFlowTask(models.Model):
     def _expire_waiting_tasks(self):
         """Expire the waiting tasks whose expiry passed, in one statement
         whatever their number; return how many expired. Only waiting tasks
-        may expire (``states.TASK_TRANSITIONS``)."""
+        may expire (``states.TASK_TRANSITIONS``); those of a paused enrollment
+        wait for it to be resumed, then expire if their time passed."""
         self.flush_model()
         now = fields.Datetime.now()
         self.env.cr.execute(
@@ -878,8 +881,10 @@ class AutomationFlowTask(models.Model):
                 """UPDATE automation_flow_task
                    SET state = %(expired)s, done_at = %(now)s,
                        write_date = %(now)s, write_uid = %(uid)s
-                   WHERE state = %(waiting)s AND expires_at <= %(now)s""",
+                   WHERE state = %(waiting)s AND expires_at <= %(now)s
+                     AND %(not_paused)s""",
                 expired=states.TASK_EXPIRED,
+                not_paused=self._not_paused_sql(),
                 waiting=states.TASK_WAITING,
                 now=now,
                 uid=self.env.uid,
@@ -889,17 +894,35 @@ class AutomationFlowTask(models.Model):
         return self.env.cr.rowcount
 
     def _count_due(self):
-        """How many tasks are due now (an index range scan)."""
+        """How many tasks are due now (an index range scan): those of paused
+        enrollments are not, or the cron would call itself again and again."""
         self.flush_model()
         self.env.cr.execute(
             SQL(
                 """SELECT count(*) FROM automation_flow_task
-                   WHERE state = %(scheduled)s AND scheduled_at <= %(now)s""",
+                   WHERE state = %(scheduled)s AND scheduled_at <= %(now)s
+                     AND %(not_paused)s""",
                 scheduled=states.TASK_SCHEDULED,
+                not_paused=self._not_paused_sql(),
                 now=fields.Datetime.now(),
             )
         )
         return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _not_paused_sql(self, alias="automation_flow_task"):
+        """SQL: the task (``alias``) is not of a paused enrollment. The
+        scheduler takes none of those tasks and their waiting ones do not
+        expire: a probe of the enrollment's primary key per task."""
+        # The statement reads the enrollments' state: a pause not flushed yet
+        # must hold their tasks too.
+        self.env["automation.flow.enrollment"].flush_model(["state"])
+        return SQL(
+            """NOT EXISTS (SELECT FROM automation_flow_enrollment paused
+                           WHERE paused.id = %s AND paused.state = %s)""",
+            SQL.identifier(alias, "enrollment_id"),
+            states.ENROLLMENT_PAUSED,
+        )
 
     def _schedule_next_run(self, taken):
         """Tell the cron when to come back: now if work remains, else at the
@@ -914,8 +937,10 @@ class AutomationFlowTask(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT min(scheduled_at) FROM automation_flow_task
-                   WHERE state = %(scheduled)s AND scheduled_at > %(now)s""",
+                   WHERE state = %(scheduled)s AND scheduled_at > %(now)s
+                     AND %(not_paused)s""",
                 scheduled=states.TASK_SCHEDULED,
+                not_paused=self._not_paused_sql(),
                 now=fields.Datetime.now(),
             )
         )
@@ -1018,7 +1043,8 @@ class AutomationFlowTask(models.Model):
                 task._set_skipped(Reason("no_date", field=date_field))
             elif before and schedule.as_datetime(anchor) <= now:
                 task._set_skipped(Reason("date_passed", field=date_field))
-            elif due > now:
+            elif due > now and not self.env.context.get("automation_flow_run_now"):
+                # A user's Run now does not wait for the date.
                 task._set_scheduled(due)
             else:
                 ready |= task
@@ -1038,7 +1064,7 @@ class AutomationFlowTask(models.Model):
             reason = Reason("left_flow_domain")
             left._set_skipped(reason)
             left.enrollment_id.filtered(
-                lambda e: e.state == states.ENROLLMENT_RUNNING
+                lambda e: e.state in states.ENROLLMENT_ACTIVE
             )._set_state(states.ENROLLMENT_EXITED, reason)
         tasks = self - left
         if tasks and step.domain not in (False, "", "[]"):

@@ -42,3 +42,4 @@ from . import test_send_windows
 from . import test_step_assign
 from . import test_step_update
 from . import test_step_followers
+from . import test_record_controls

@@ -10,6 +10,7 @@ const STATE_CLASSES = {
     error: "text-bg-danger",
     scheduled: "text-bg-info",
     waiting: "text-bg-info",
+    paused: "text-bg-warning",
 };
 
 // What happened to the email or activity of a task, in a word.
@@ -39,14 +40,33 @@ export class JourneyDialog extends Component {
         this.orm = useService("orm");
         this.action = useService("action");
         this.state = useState({journeys: [], loaded: false});
-        onWillStart(async () => {
-            this.state.journeys = await this.orm.call(
-                "automation.flow.enrollment",
-                "get_journeys",
-                [this.props.resModel, this.props.resId]
-            );
-            this.state.loaded = true;
-        });
+        onWillStart(() => this.load());
+    }
+
+    async load() {
+        this.state.journeys = await this.orm.call(
+            "automation.flow.enrollment",
+            "get_journeys",
+            [this.props.resModel, this.props.resId]
+        );
+        this.state.loaded = true;
+    }
+
+    isActive(journey) {
+        return ["running", "paused"].includes(journey.state);
+    }
+
+    /**
+     * Pause, resume, remove (an enrollment) or run now, skip, cancel (a
+     * task), then show the journeys as they are now. A refusal is shown by
+     * the error dialog; the journeys are reloaded anyway.
+     */
+    async control(model, method, id) {
+        try {
+            await this.orm.call(model, method, [[id]]);
+        } finally {
+            await this.load();
+        }
     }
 
     formatDate(value) {
