@@ -1,10 +1,15 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import re
+from contextlib import closing
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, freeze_time, tagged
-from odoo.tests.common import JsonRpcException
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, HttpCase, freeze_time, tagged
+from odoo.tests.common import JsonRpcException, get_db_name
+from odoo.tools import mute_logger
 
 from .common import AUTOMATION_MANAGER, HOUR, NOW, AutomationFlowCase, new_flow_user
 
@@ -70,7 +75,7 @@ class TestRecordControls(RecordControlsMixin, AutomationFlowCase):
         self.assertEqual(set(self.enrollments[:2].mapped("state")), {"paused"})
         self.assertRegex(
             self.enrollment.exit_reason,
-            f"^Paused by {re.escape(self.user.name)} on .+\\)\\.$",
+            f"^Paused by {re.escape(self.user.name)} on .*2026",
         )
         with self.at(NOW + 2 * HOUR):
             Task = self.env["automation.flow.task"]
@@ -241,6 +246,21 @@ class TestRecordControls(RecordControlsMixin, AutomationFlowCase):
             self.task_of(self.follow_up).ids,
         )
 
+    def test_paused_record_reaching_the_goal_converts(self):
+        self.keep_record_hooks()
+        flow = self.create_flow(
+            name="Goal flow", goal_domain="[('function', '=', 'Customer')]"
+        )
+        self.add_step(flow, "action", delay=1)
+        self.start(flow)
+        with self.at(NOW):
+            flow._enroll()
+        enrollment = flow.enrollment_ids.filtered(lambda e: e.res_id == self.partner.id)
+        enrollment.with_user(self.user).action_pause()
+        self.partner.function = "Customer"
+        self.assertEqual(enrollment.state, "converted", "paused counts as running")
+        self.assertEqual(enrollment.task_ids.state, "cancelled")
+
 
 @tagged("post_install", "-at_install")
 class TestRecordControlsRpc(RecordControlsMixin, AutomationFlowCase, HttpCase):
@@ -266,3 +286,111 @@ class TestRecordControlsRpc(RecordControlsMixin, AutomationFlowCase, HttpCase):
         self.env.invalidate_all()
         self.assertEqual(set(self.enrollments[:2].mapped("state")), {"paused"})
         self.assertEqual(email_task.state, "cancelled")
+
+
+@tagged("post_install", "-at_install")
+# pylint: disable=invalid-commit
+class TestRunNowConcurrency(BaseCase):
+    """Run now and a scheduler run at once, each on its own connection (the
+    test transaction of a TransactionCase is invisible to the other): the
+    step runs once. This case commits its data and removes it afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        self.connection = db_connect(get_db_name())
+        with closing(self.connection.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            partner = env["res.partner"].create({"name": "Run now contact"})
+            action = env["ir.actions.server"].create(
+                {
+                    "name": "Run now: count runs",
+                    "model_id": env.ref("base.model_res_partner").id,
+                    "state": "code",
+                    "code": "for record in records:\n"
+                    "    record.write({'ref': (record.ref or '') + 'ran;'})",
+                }
+            )
+            flow = env["automation.flow"].create(
+                {
+                    "name": "Run now flow",
+                    "model_id": env.ref("base.model_res_partner").id,
+                    "domain": repr([("id", "=", partner.id)]),
+                }
+            )
+            env["automation.flow.step"].create(
+                {
+                    "name": "Count",
+                    "flow_id": flow.id,
+                    "step_type": "action",
+                    "server_action_id": action.id,
+                }
+            )
+            flow.action_start()
+            flow._enroll()
+            cr.commit()
+            self.flow_id, self.partner_id, self.action_id = (
+                flow.id,
+                partner.id,
+                action.id,
+            )
+        self.addCleanup(self.remove_data)
+
+    def remove_data(self):
+        with closing(self.connection.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["automation.flow"].browse(self.flow_id).unlink()
+            env["ir.actions.server"].browse(self.action_id).unlink()
+            env["res.partner"].browse(self.partner_id).unlink()
+            cr.commit()
+
+    def cursor(self):
+        cr = self.connection.cursor()
+        self.addCleanup(cr.close)
+        # Never hang the suite: a lock wait means one side must give way.
+        cr.execute("SET lock_timeout = '2s'")
+        return cr
+
+    def task(self, cr, uid):
+        """The flow's task, as ``uid`` (an administrator presses Run now)."""
+        return api.Environment(cr, uid, {})["automation.flow.task"].search(
+            [("flow_id", "=", self.flow_id)]
+        )
+
+    def acquire(self, cr):
+        """The scheduler's acquisition, leaving out the tasks of other flows
+        (demo data): this case commits what it runs."""
+        Task = api.Environment(cr, SUPERUSER_ID, {})["automation.flow.task"]
+        others = Task.search([("flow_id", "!=", self.flow_id)]).ids
+        return Task._acquire_due_tasks(10, exclude_ids=others)
+
+    def runs(self, cr):
+        cr.execute("SELECT ref FROM res_partner WHERE id = %s", [self.partner_id])
+        return cr.fetchone()[0]
+
+    def test_scheduler_skips_a_task_being_run_now(self):
+        user_cr, scheduler_cr = self.cursor(), self.cursor()
+        admin = api.Environment(user_cr, SUPERUSER_ID, {}).ref("base.user_admin").id
+        self.task(user_cr, admin).action_run_now()
+        self.assertFalse(self.acquire(scheduler_cr), "the row run now is skipped")
+        user_cr.commit()
+        scheduler_cr.rollback()
+        self.assertFalse(self.acquire(scheduler_cr), "it ran: nothing is due")
+        self.assertEqual(self.runs(scheduler_cr), "ran;")
+
+    def test_run_now_of_a_task_the_scheduler_holds_is_replayed_then_refused(self):
+        user_cr, scheduler_cr = self.cursor(), self.cursor()
+        taken = self.acquire(scheduler_cr)
+        self.assertEqual(taken, self.task(scheduler_cr, SUPERUSER_ID))
+        admin = api.Environment(user_cr, SUPERUSER_ID, {}).ref("base.user_admin").id
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(PG_CONCURRENCY_EXCEPTIONS_TO_RETRY),
+        ):
+            self.task(user_cr, admin).action_run_now()
+        user_cr.rollback()
+        taken._execute()
+        scheduler_cr.commit()
+        # Odoo replays the request with a fresh snapshot: the task has ended.
+        with self.assertRaisesRegex(UserError, "already ended"):
+            self.task(user_cr, admin).action_run_now()
+        self.assertEqual(self.runs(user_cr), "ran;")

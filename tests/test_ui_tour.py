@@ -66,7 +66,7 @@ class TestUiTour(HttpCase):
         call = self.env["automation.flow.step"].create(
             dict(activity, name="Call", flow_id=flow.id, trigger="start")
         )
-        self.env["automation.flow.step"].create(
+        follow_up = self.env["automation.flow.step"].create(
             dict(
                 activity,
                 name="Follow up",
@@ -85,6 +85,14 @@ class TestUiTour(HttpCase):
             f"/odoo/res.partner/{partner.id}",
             "automation_flow_journey_tour",
             login="admin",
+        )
+        # The journey's controls: paused, resumed, the follow-up skipped.
+        enrollment = flow.enrollment_ids
+        self.assertEqual(enrollment.state, "running")
+        self.assertEqual(follow_up.task_ids.state, "skipped")
+        self.assertEqual(
+            follow_up.task_ids.error_message,
+            f"Skipped by {self.env.ref('base.user_admin').name}.",
         )
 
     def test_statistics_tour(self):

@@ -19,6 +19,34 @@ registry.category("web_tour.tours").add("automation_flow_journey_tour", {
                 ".modal .o_automation_flow_journey_tasks .o_automation_flow_journey_event[data-event=activity_done]:contains(Activity done)",
         },
         {
+            content: "Pause the journey",
+            trigger: ".modal .o_automation_flow_journey button[data-control=pause]",
+            run: "click",
+        },
+        {
+            content: "Paused, saying who paused it",
+            trigger: ".modal .o_automation_flow_journey:contains(Paused by)",
+        },
+        {
+            content: "Resume it",
+            trigger: ".modal .o_automation_flow_journey button[data-control=resume]",
+            run: "click",
+        },
+        {
+            content: "Running again, saying who resumed it",
+            trigger: ".modal .o_automation_flow_journey:contains(Resumed by)",
+        },
+        {
+            content: "Skip the follow-up",
+            trigger: ".modal .o_automation_flow_journey_next button[data-control=skip]",
+            run: "click",
+        },
+        {
+            content: "The follow-up was skipped, saying who skipped it",
+            trigger:
+                ".modal .o_automation_flow_journey_tasks:contains(Follow up):contains(Skipped by)",
+        },
+        {
             trigger: ".modal .modal-footer button:contains(Close)",
             run: "click",
         },
