@@ -157,7 +157,7 @@ class AutomationFlowTask(models.Model):
             raise UserError(
                 _(
                     "Only scheduled or waiting tasks can be cancelled, skipped "
-                    "or run now; these have already ended: %(tasks)s.",
+                    "or run now; these are not: %(tasks)s.",
                     tasks=", ".join(
                         f"{task.step_id.name} ({task.record_name})" for task in ended
                     ),

@@ -166,7 +166,7 @@ class TestRecordControls(RecordControlsMixin, AutomationFlowCase):
             self.run_due()
         self.assertEqual(len(self.mails_of(self.partner)), 1, "the cron sent none")
         self.assertEqual(len(self.task_of(self.email)), 1)
-        with self.assertRefused(UserError, "already ended"):
+        with self.assertRefused(UserError, "these are not"):
             email_task.with_user(self.manager).action_run_now()
 
     def test_run_now_of_the_enrollment_and_of_a_paused_one(self):
@@ -188,7 +188,7 @@ class TestRecordControls(RecordControlsMixin, AutomationFlowCase):
             self.run_due()
         self.assertFalse(self.task_of(self.follow_up), "nothing after a cancelled step")
         self.assertEqual(self.enrollment.state, "done")
-        with self.assertRefused(UserError, "already ended"):
+        with self.assertRefused(UserError, "these are not"):
             email_task.with_user(self.user).action_cancel()
 
     def test_states_refused(self):
@@ -391,6 +391,6 @@ class TestRunNowConcurrency(BaseCase):
         taken._execute()
         scheduler_cr.commit()
         # Odoo replays the request with a fresh snapshot: the task has ended.
-        with self.assertRaisesRegex(UserError, "already ended"):
+        with self.assertRaisesRegex(UserError, "these are not"):
             self.task(user_cr, admin).action_run_now()
         self.assertEqual(self.runs(user_cr), "ran;")
