@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from ..engine import states
 from .common import AUTOMATION_MANAGER, NOW, AutomationFlowCase, new_flow_user
@@ -199,6 +200,20 @@ class TestUpdateStep(AutomationFlowCase):
                 self.assertRefused(ValidationError, message),
             ):
                 self.create_update_step(lines)
+
+    def test_manager_finds_the_fields_and_choices_as_the_form_does(self):
+        env = self.env(user=self.manager)
+        line_field = env["automation.flow.step.update.line"]._fields["field_id"]
+        # The field picker's domain, as the web client evaluates it.
+        updatable = env["ir.model.fields"].search(
+            safe_eval(line_field.domain, {"model_id": self.partner_model.id})
+        )
+        self.assertIn(self.field("category_id"), updatable)
+        self.assertNotIn(self.field("display_name"), updatable)
+        choices = env["ir.model.fields.selection"].name_search(
+            "Invoice", [("field_id", "=", self.field("type").id)]
+        )
+        self.assertEqual([choice[0] for choice in choices], self.invoice.ids)
 
     def test_a_required_field_cannot_be_emptied(self):
         # The blacklist is for administrators; its email is required.
