@@ -27,6 +27,7 @@ FLOW_UNIQUE = "Bench: one per email"
 # Phase 7: the flow each lane configuration runs, by number of lanes.
 LANE_FLOWS = {1: "Bench: one lane", 2: "Bench: two lanes"}
 FLOW_DECISIONS = "Bench: decisions"
+FLOW_END_TO_END = "Bench: end to end"
 # Neither the wait-until, the goal nor a date anchor of the bench reads it.
 UNWATCHED_FIELD = "city"
 # The action of the root step counts its runs per contact in `color` with
@@ -100,14 +101,17 @@ def task_rows(env):
     return scalar(env, "SELECT count(*) FROM automation_flow_task")
 
 
-def process_due_tasks(env):
+def process_due_tasks(env, send_mails=False):
     """Run the scheduler as the cron does, again until nothing is due (the
-    cron triggers itself when its time budget ends before the work)."""
+    cron triggers itself when its time budget ends before the work); mails
+    are only queued unless ``send_mails``."""
     Task = env["automation.flow.task"]
     budget = Task._get_param("cron_time_budget", 240)
     taken = 0
     while True:
-        batch = Task._process_due_tasks(time_budget=budget, commit=True)
+        batch = Task._process_due_tasks(
+            time_budget=budget, commit=True, send_mails=send_mails
+        )
         if not batch:
             return taken
         taken += batch
@@ -175,6 +179,7 @@ def phase_setup(env, args):
         # Its tasks are due in a week: phase 4 runs the plain flow's only.
         (FLOW_UNIQUE, DUPLICATE_DOMAIN, False, email_field.id, 7),
         *((name, PLAIN_DOMAIN, False, False, 0) for name in LANE_FLOWS.values()),
+        (FLOW_END_TO_END, PLAIN_DOMAIN, False, False, 0),
     ):
         new_flow = env["automation.flow"].create(
             {
@@ -569,4 +574,95 @@ def phase_decisions(env, args):
         - result["unrelated_write_queries"]["no_flow"]
     )
     env.cr.commit()
+    return result
+
+
+# ----------------------------------------------------------------------
+# 9-10. Delivery: end to end, and the floor
+# ----------------------------------------------------------------------
+
+
+def use_sink(env, port):
+    """Make the SMTP sink of ``run.py`` on ``port`` the outgoing server."""
+    env["ir.mail_server"].search([]).active = False
+    server = env["ir.mail_server"].create(
+        {
+            "name": "Bench sink",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_encryption": "none",
+            "sequence": 0,
+        }
+    )
+    env.cr.commit()
+    return server
+
+
+def phase_end_to_end(env, args):
+    """Enroll the N contacts in a flow of email, activity and action and
+    run its tasks as the cron does, sending each batch's mails to the SMTP
+    sink (``run.py`` counts what it received); then Odoo's mail queue for
+    any mail left (none when all goes well)."""
+    use_sink(env, args.child_smtp_port)
+    end_to_end = flow(env, FLOW_END_TO_END)
+    Mail = env["mail.mail"]
+    with measure(args.child_size) as result:
+        end_to_end._enroll(commit=True)
+        result["tasks"] = process_due_tasks(env, send_mails=True)
+        env.cr.execute(
+            """SELECT mail_mail_id FROM automation_flow_task
+               WHERE flow_id = %s AND mail_mail_id IS NOT NULL""",
+            [end_to_end.id],
+        )
+        mail_ids = [row[0] for row in env.cr.fetchall()]
+        # Mails the scheduler left (none when all goes well); the queue
+        # sends a bounded number per call, as its cron does.
+        while Mail.search_count([("id", "in", mail_ids), ("state", "=", "outgoing")]):
+            Mail.process_email_queue(ids=mail_ids)
+            env.invalidate_all()
+    result["root_tasks"] = task_states(env, FLOW_END_TO_END)
+    result["mails"] = scalar(
+        env,
+        """SELECT count(*) FROM automation_flow_task task
+           JOIN automation_flow_step step ON step.id = task.step_id
+           WHERE task.flow_id = %s AND step.step_type = 'email'""",
+        end_to_end.id,
+    )
+    result["left_to_the_mail_queue"] = len(mail_ids)
+    return result
+
+
+def phase_floor(env, args):
+    """Odoo's primitives alone on the same N contacts: render the flow's
+    template per batch, build each message and send it, over one SMTP
+    connection; no engine, no ``mail.mail``, no chatter."""
+    server = use_sink(env, args.child_smtp_port)
+    template = env["mail.template"].search([("name", "=", "Bench: news")], limit=1)
+    partners = env["res.partner"].search(
+        [("email", "=ilike", PLAIN_DOMAIN)], order="id"
+    )
+    MailServer = env["ir.mail_server"]
+    batch_size = env["automation.flow.task"]._get_param("batch_size", 500)
+    with measure(len(partners)) as result:
+        smtp = MailServer.connect(mail_server_id=server.id)
+        for start in range(0, len(partners), batch_size):
+            res_ids = partners[start : start + batch_size].ids
+            rendered = template._generate_template(
+                res_ids, ["subject", "body_html", "email_from", "email_to"]
+            )
+            for res_id in res_ids:
+                values = rendered[res_id]
+                message = MailServer.build_email(
+                    values["email_from"],
+                    [values["email_to"]],
+                    values["subject"],
+                    values["body_html"],
+                    subtype="html",
+                )
+                MailServer.send_email(
+                    message, mail_server_id=server.id, smtp_session=smtp
+                )
+            env.invalidate_all()
+        smtp.quit()
+    result["mails"] = len(partners)
     return result

@@ -38,12 +38,20 @@ process (Odoo's registry included, which is what a cron worker holds):
    matches yet) with a goal: the scheduler on its 3 N tasks, then the
    queries of a write of a field nothing of the flow watches on a contact
    waiting there, against the same write on a contact in no flow (the
-   difference should be 0).
+   difference should be 0);
+9. ``end_to_end``: a flow of email, activity and action on the N contacts,
+   enrolled and executed as the cron does (each batch's mails sent once the
+   batch is committed), to an SMTP sink on 127.0.0.1 (in this process) that
+   counts what it receives;
+10. ``floor``: Odoo's primitives alone on the same N contacts and sink: the
+   template rendered per batch, each message built (``build_email``) and
+   sent over one SMTP connection, no engine and no ``mail.mail``. The run
+   reports the end to end cost per record over the floor's.
 
 Each phase reports wall seconds, SQL queries (``odoo.sql_db.sql_counter``),
 commits (``Cursor.commit`` calls) and peak RSS. The script prints a table and
-writes JSON. Nothing is sent: mails are only queued, no cron thread runs and
-the HTTP server gets an unreachable SMTP server.
+writes JSON. Only phases 9 and 10 send mails, to the sink: elsewhere mails
+are only queued, and the servers get an unreachable SMTP server.
 
 How it works: this file only orchestrates (PostgreSQL connection, databases,
 subprocesses, the HTTP client). ``bench/phases.py`` runs inside Odoo, one
@@ -65,6 +73,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from aiosmtpd.controller import Controller
 
 BENCH_DIR = Path(__file__).resolve().parent
 MODULE_DIR = BENCH_DIR.parent
@@ -107,7 +117,7 @@ def parse_args(argv=None):
         help="before phase 5 at the largest size, grow the task table to this "
         "many rows (done tasks) to show that events do not depend on it",
     )
-    parser.add_argument("--phases", default="1,2,3,4,5,6,7,8")
+    parser.add_argument("--phases", default="1,2,3,4,5,6,7,8,9,10")
     parser.add_argument(
         "--send-window",
         action="store_true",
@@ -124,6 +134,7 @@ def parse_args(argv=None):
     parser.add_argument("--child-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
     parser.add_argument("--child-lanes", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-smtp-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = [int(size) for size in args.sizes.split(",") if size]
     args.phases = {int(phase) for phase in args.phases.split(",") if phase}
@@ -202,7 +213,7 @@ class Bench:
             command, env=env, check=True, capture_output=True, text=True
         ).stdout.strip()
 
-    def child(self, phase, db, size, lanes=None):
+    def child(self, phase, db, size, lanes=None, smtp_port=None):
         out = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.json"
         command = [sys.executable, str(Path(__file__).resolve()), "--child", phase]
         command += [f"--child-db={db}", f"--child-size={size}", f"--child-out={out}"]
@@ -215,6 +226,8 @@ class Bench:
             command.append(f"--child-lanes={lanes}")
         if self.args.send_window:
             command.append("--send-window")
+        if smtp_port:
+            command.append(f"--child-smtp-port={smtp_port}")
         log_path = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -302,7 +315,31 @@ class Bench:
             results["lanes"] = self.lanes(db, size, results)
             print(format_phase(size, "lanes", results["lanes"]), flush=True)
         measure(8, "decisions")
+        for number, name in ((9, "end_to_end"), (10, "floor")):
+            if number in phases:
+                results[name] = self.delivered(name, db, size)
+                print(format_phase(size, name, results[name]), flush=True)
+        if "end_to_end" in results and "floor" in results:
+            end_to_end, floor = results["end_to_end"], results["floor"]
+            per_record = end_to_end["seconds"] / end_to_end["records"]
+            end_to_end["floor_ratio"] = per_record / (
+                floor["seconds"] / floor["records"]
+            )
+            print(f"end to end / floor: {end_to_end['floor_ratio']:.2f}x", flush=True)
         return results
+
+    def delivered(self, phase, db, size):
+        """Phases 9 and 10: a child that sends mails to an SMTP sink on
+        127.0.0.1; the sink's count of messages received is checked."""
+        sink = SmtpSink()
+        controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        try:
+            result = self.child(phase, db, size, smtp_port=controller.port)
+        finally:
+            controller.stop()
+        result["received"] = sink.received
+        return result
 
     def open_http(self, db, size):
         """Phase 5: the open pixel of N emails, through a running server."""
@@ -444,6 +481,17 @@ class Bench:
         }
 
 
+class SmtpSink:
+    """An SMTP server that counts the messages it receives."""
+
+    def __init__(self):
+        self.received = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received += 1
+        return "250 OK"
+
+
 def stop_server(server):
     server.send_signal(signal.SIGINT)
     try:
@@ -577,6 +625,10 @@ def phase_notes(result):
             f"{result['one_lane_cpu_ms_per_task']:.1f} ms CPU/task "
             f"({result['one_lane_server_cpu_ms_per_task']:.1f} in Odoo)"
         )
+    if "received" in result:
+        notes.append(f"{result['received']:,} of {result['mails']:,} mails received")
+    if "floor_ratio" in result:
+        notes.append(f"{result['floor_ratio']:.2f}x the floor")
     if "queries_per_event_max" in result:
         notes.append(
             f"max {result['queries_per_event_max']} queries/event, "
@@ -612,6 +664,8 @@ PHASES = (
     "execute_opened",
     "lanes",
     "decisions",
+    "end_to_end",
+    "floor",
 )
 
 

@@ -367,9 +367,11 @@ class AutomationFlowStep(models.Model):
     def _execute_email(self, tasks):
         """Render the template for the whole batch and queue one mail per task.
 
-        The mails are created in one ``create`` and sent by Odoo's mail queue,
-        woken at once, never here. Each mail's message stays on the record's chatter after
-        the mail itself is deleted (``is_notification``).
+        The mails are created in one ``create``, never sent here: the
+        scheduler sends a batch's mails once the batch is committed
+        (``task._send_mails_of``), or else Odoo's mail queue does. Each
+        mail's message stays on the record's chatter after the mail itself
+        is deleted (``is_notification``).
         """
         self.ensure_one()
         # Flows send on behalf of the company that configured them: the
@@ -392,9 +394,6 @@ class AutomationFlowStep(models.Model):
             email_state=["queued"] * len(tasks),
             failed_at=[None] * len(tasks),
         )
-        # The mails go out now, not at the mail queue's next hourly run; the
-        # queue's cron is the mail module's, readable by administrators only.
-        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _prepare_email_values(self, task, values):
         """``mail.mail`` values of ``task``'s email from the rendered ones.

@@ -758,15 +758,18 @@ class AutomationFlowTask(models.Model):
         self._process_due_tasks(
             time_budget=self._get_param("cron_time_budget", DEFAULT_TIME_BUDGET),
             commit=not is_testing(),
+            send_mails=True,
         )
 
     @api.model
-    def _process_due_tasks(self, time_budget=None, commit=False):
+    def _process_due_tasks(self, time_budget=None, commit=False, send_mails=False):
         """Run due tasks batch after batch; return how many were taken.
 
         :param time_budget: seconds after which no new batch is started; the
             cron is then triggered again to go on
         :param commit: commit after each batch (the cron; never in tests)
+        :param send_mails: send the mails of each batch once it is committed
+            (the cron), instead of leaving them to Odoo's mail queue
         """
         started = time.monotonic()
         batch_size = self._get_param("batch_size", DEFAULT_BATCH_SIZE)
@@ -819,6 +822,8 @@ class AutomationFlowTask(models.Model):
                 # transaction: queued mails, activities): commit it so that
                 # a crash later neither loses nor repeats it.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+            if send_mails:
+                self._send_mails_of(tasks, commit)
             self.env.invalidate_all()
             if time_budget and time.monotonic() - started > time_budget:
                 break
@@ -840,6 +845,22 @@ class AutomationFlowTask(models.Model):
                 time.monotonic() - started,
             )
         return taken
+
+    def _send_mails_of(self, tasks, commit):
+        """Send the mails these tasks queued, at the speed of the mail server
+        (``mail.mail._automation_flow_send``) rather than at the mail
+        queue's next run."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT mail_mail_id FROM automation_flow_task
+                   WHERE id = ANY(%s) AND mail_mail_id IS NOT NULL
+                     AND email_state = 'queued'""",
+                tasks.ids,
+            )
+        )
+        mail_ids = [row[0] for row in self.env.cr.fetchall()]
+        if mail_ids:
+            self.env["mail.mail"].sudo()._automation_flow_send(mail_ids, commit)
 
     def _wake_lanes(self, but=None):
         """Trigger the scheduler's lanes (``ir_cron.py``), but ``but``."""

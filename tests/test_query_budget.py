@@ -17,9 +17,8 @@ ENROLL_BUDGET = 5
 # One scheduler batch running an email, an activity and a server action step,
 # the check that its tasks belong together and the progress reported to the
 # cron included, and the wait-until part of the run (the sweep's select and
-# the timeout's update, once per run), and the wake-up of Odoo's mail queue
-# (3 queries per email step and batch).
-EXECUTE_BUDGET = 59
+# the timeout's update, once per run).
+EXECUTE_BUDGET = 56
 # Opening the email (the tracking pixel), first time and again: Odoo's own
 # per-request queries, the event's UPDATEs and the savepoint around them.
 OPEN_BUDGET = 8
