@@ -19,7 +19,7 @@ from ..reasons import Reason, moment, reason_values, render
 
 
 class AutomationFlowEnrollment(models.Model):
-    _inherit = "automation.flow.enrollment"
+    _inherit = "automation.flow.enrollment"  # pylint: disable=consider-merging-classes-inherited
 
     def _check_control(self, allowed_states, refusal):
         """Refuse unless the user may act on all these enrollments: read
@@ -144,7 +144,7 @@ class AutomationFlowEnrollment(models.Model):
 
 
 class AutomationFlowTask(models.Model):
-    _inherit = "automation.flow.task"
+    _inherit = "automation.flow.task"  # pylint: disable=consider-merging-classes-inherited
 
     def _check_control(self):
         """Refuse unless the user may act on all these tasks: read access

@@ -399,7 +399,7 @@ class AutomationFlowStep(models.Model):
 
 
 class AutomationFlowTask(models.Model):
-    _inherit = "automation.flow.task"
+    _inherit = "automation.flow.task"  # pylint: disable=consider-merging-classes-inherited
 
     window_deferred_at = fields.Datetime(
         "Deferred on",
