@@ -86,6 +86,8 @@ CATALOGUE = {
         "leave): add an active user to the step, then retry."
     ),
     "followers_added": _lt("Followers added: %(people)s."),
+    "approval_approved": _lt("Approved by %(decisions)s."),
+    "approval_rejected": _lt("Rejected by %(decisions)s."),
     "unexpected_error": _lt(
         "An unexpected error stopped the step (%(type)s: %(error)s). Fix its "
         "cause, then retry the task."

@@ -43,3 +43,5 @@ from . import test_step_assign
 from . import test_step_update
 from . import test_step_followers
 from . import test_record_controls
+from . import test_step_approval
+from . import test_approval_links

@@ -147,6 +147,8 @@ class AutomationFlowCase(TransactionCase):
         elif step_type == "activity":
             values.setdefault("activity_type_id", cls.todo.id)
             values.setdefault("activity_user_id", cls.env.user.id)
+        elif step_type == "approval":
+            values.setdefault("approval_user_id", cls.salesperson.id)
         return cls.env["automation.flow.step"].create(values)
 
     @classmethod
@@ -159,6 +161,31 @@ class AutomationFlowCase(TransactionCase):
         """The cron's work, without its commits, as the cron runs it
         (superuser) whichever user the test acts as."""
         return self.env["automation.flow.task"].sudo()._process_due_tasks()
+
+    def approvals_of(self, step, user=None):
+        """The approval rows of ``step`` (of ``user``'s only if given)."""
+        domain = [("step_id", "=", step.id)]
+        if user:
+            domain.append(("user_id", "=", user.id))
+        return self.env["automation.flow.approval"].search(domain)
+
+    def decide_in_odoo(self, approval, user, decision, comment=False):
+        """Decide as ``user`` the way the web client does: the Approve or
+        Reject button of the approval form, then the dialog's Confirm."""
+        approval = approval.with_user(user)
+        button = (
+            approval.action_approve
+            if decision == "approved"
+            else (approval.action_reject)
+        )
+        action = button()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(user)
+            .with_context(**action["context"])
+            .create({"comment": comment})
+        )
+        return wizard.action_confirm()
 
     def tasks_of(self, step, records=None):
         domain = [("step_id", "=", step.id)]

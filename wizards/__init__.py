@@ -1,1 +1,2 @@
 from . import automation_flow_test
+from . import automation_flow_approval_decide
