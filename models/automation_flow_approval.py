@@ -274,7 +274,9 @@ class AutomationFlowApproval(models.Model):
         (self | ended.approval_ids).activity_id.unlink()
         for outcome, done in concluded.items():
             for task in done:
-                decisions = task.approval_ids.filtered(lambda a, o=outcome: a.state == o)
+                decisions = task.approval_ids.filtered(
+                    lambda a, o=outcome: a.state == o
+                )
                 task.write(
                     {
                         "outcome": outcome,
@@ -324,7 +326,8 @@ class AutomationFlowApproval(models.Model):
             )
             body = Markup("<p>%s</p>") % text
             if approval.comment:
-                body += Markup("<blockquote>%s</blockquote>") % approval.comment
+                # Not a blockquote: the chatter folds those as quoted text.
+                body += Markup("<p><em>%s</em></p>") % approval.comment
             # Posted for the approver, who may not be allowed to post on the
             # record (a signed link has no user at all).
             self.env[approval.model].browse(approval.res_id).sudo().message_post(
@@ -337,6 +340,35 @@ class AutomationFlowApproval(models.Model):
     # ------------------------------------------------------------------
     # Buttons
     # ------------------------------------------------------------------
+
+    @api.model
+    def has_my_requests(self):
+        """Whether the current user has requests to decide (the banner of
+        the chatter asks once per page load before looking per record)."""
+        return bool(
+            self.search_count(
+                [("user_id", "=", self.env.uid), ("state", "=", PENDING)], limit=1
+            )
+        )
+
+    @api.model
+    def get_my_requests(self, model, res_id):
+        """The current user's requests to decide on one record, for the
+        banner of its chatter: ``[{"id", "step"}]``."""
+        requests = self.search(
+            [
+                ("model", "=", model),
+                ("res_id", "=", res_id),
+                ("user_id", "=", self.env.uid),
+                ("state", "=", PENDING),
+            ]
+        )
+        # Approvers need not read the flows: the step's name is part of
+        # their own request.
+        return [
+            {"id": request.id, "step": request.sudo().step_id.name}
+            for request in requests
+        ]
 
     def action_approve(self):
         return self._action_decide(APPROVED)
@@ -352,6 +384,7 @@ class AutomationFlowApproval(models.Model):
             "type": "ir.actions.act_window",
             "res_model": "automation.flow.approval.decide",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "name": _("Approve") if decision == APPROVED else _("Reject"),
             "context": {
@@ -367,4 +400,5 @@ class AutomationFlowApproval(models.Model):
             "res_model": self.model,
             "res_id": self.res_id,
             "view_mode": "form",
+            "views": [(False, "form")],
         }

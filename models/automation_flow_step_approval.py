@@ -117,15 +117,13 @@ class AutomationFlowStep(models.Model):
         "Approval rate",
         compute="_compute_approval_statistics",
         digits=(16, 1),
-        help="The requests approved, in percent of those decided (tests left "
-        "out).",
+        help="The requests approved, in percent of those decided (tests left out).",
     )
     approval_decision_hours = fields.Float(
         "Median time to decide (hours)",
         compute="_compute_approval_statistics",
         digits=(16, 1),
-        help="The median time from the request to its decision (tests left "
-        "out).",
+        help="The median time from the request to its decision (tests left out).",
     )
 
     @api.depends("step_type", "flow_id")
@@ -187,7 +185,9 @@ class AutomationFlowStep(models.Model):
                         closes=(EVENT,),
                         label=_("Approved"),
                         icon="fa-thumbs-up",
-                        cancel_reason=_("The request of the previous step was approved."),
+                        cancel_reason=_(
+                            "The request of the previous step was approved."
+                        ),
                     ),
                     Event(
                         "approval_rejected",
@@ -196,7 +196,9 @@ class AutomationFlowStep(models.Model):
                         closes=(EVENT,),
                         label=_("Rejected"),
                         icon="fa-thumbs-down",
-                        cancel_reason=_("The request of the previous step was rejected."),
+                        cancel_reason=_(
+                            "The request of the previous step was rejected."
+                        ),
                     ),
                     Event(
                         "approval_decided",
@@ -258,7 +260,12 @@ class AutomationFlowStep(models.Model):
                     self.approval_approved_count,
                     self.approval_rate,
                 ),
-                ("approval_rejected", _("Rejected"), self.approval_rejected_count, None),
+                (
+                    "approval_rejected",
+                    _("Rejected"),
+                    self.approval_rejected_count,
+                    None,
+                ),
             )
             if count
         ]
@@ -381,10 +388,8 @@ class AutomationFlowStep(models.Model):
         members = (
             self.approval_group_id.sudo()
             .users.filtered(
-                lambda user: not user.share
-                and self.company_id in user.company_ids
+                lambda user: not user.share and self.company_id in user.company_ids
             )
             .ids
         )
         return dict.fromkeys(records.ids, members)
-

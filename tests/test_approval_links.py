@@ -93,7 +93,40 @@ class TestApprovalLinks(AutomationFlowCase, HttpCase):
 
     def test_expired_link(self):
         late = NOW + timedelta(days=3, seconds=1)
-        response = self.open(self.link("approved"), data={"decision": "approved"}, at=late)
+        response = self.open(
+            self.link("approved"), data={"decision": "approved"}, at=late
+        )
         self.assertIn("expired", response.text)
-        self.assertIn(f"/odoo/automation.flow.approval/{self.approval.id}", response.text)
+        self.assertIn(
+            f"/odoo/automation.flow.approval/{self.approval.id}", response.text
+        )
         self.assertEqual(self.approval.state, "pending")
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalBanner(AutomationFlowCase, HttpCase):
+    """The approver decides in the web client, from the banner above the
+    record's chatter."""
+
+    def test_approve_from_the_banner(self):
+        approver = new_flow_user(self.env, "flow_banner_approver", group=None)
+        contact = self.partners[0]
+        flow = self.create_flow(domain=repr([("id", "=", contact.id)]))
+        step = self.add_step(
+            flow, "approval", name="Reception", approval_user_id=approver.id
+        )
+        approved = self.add_step(
+            flow, parent=step, trigger="approval_approved", name="File it"
+        )
+        self.start(flow)
+        flow._enroll()
+        self.run_due()
+        approval = self.approvals_of(step)
+        self.start_tour(
+            f"/odoo/res.partner/{contact.id}",
+            "automation_flow_approval_tour",
+            login=approver.login,
+        )
+        self.assertEqual(approval.state, "approved")
+        self.assertEqual(approval.comment, "Stamped and filed")
+        self.assertTasks(approved, contact, "scheduled")

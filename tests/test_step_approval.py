@@ -117,7 +117,9 @@ class TestApprovalStep(AutomationFlowCase):
             activity.activity_type_id,
             self.env.ref("automation_flow.mail_activity_type_approval"),
         )
-        self.assertEqual((activity.res_id, activity.user_id), (self.contact.id, self.receptionist))
+        self.assertEqual(
+            (activity.res_id, activity.user_id), (self.contact.id, self.receptionist)
+        )
         self.assertIn(f"/odoo/automation.flow.approval/{request.id}", activity.note)
         mail = request.mail_id
         self.assertEqual(mail.recipient_ids, self.receptionist.partner_id)
@@ -128,9 +130,13 @@ class TestApprovalStep(AutomationFlowCase):
     def test_approve_level_one_reject_at_level_two(self):
         production = self.approve_reception()
         self.assertTasks(self.reception_rejected, self.contact, "cancelled")
-        self.assertEqual(production.user_id, self.salesperson, "the contact's salesperson")
+        self.assertEqual(
+            production.user_id, self.salesperson, "the contact's salesperson"
+        )
         with self.at(NOW + 5 * HOUR):
-            self.decide_in_odoo(production, self.salesperson, "rejected", "Wrong amount")
+            self.decide_in_odoo(
+                production, self.salesperson, "rejected", "Wrong amount"
+            )
         self.assertTasks(self.production_rejected, self.contact, "scheduled")
         self.assertTasks(self.escalation, self.contact, "cancelled")
         self.assertTasks(self.management_step, self.contact, "cancelled")
@@ -205,7 +211,9 @@ class TestApprovalStep(AutomationFlowCase):
         self.decide_in_odoo(director, self.director, "rejected", "Too expensive")
         cfo = management - director
         self.assertEqual(cfo.state, "closed")
-        self.assertFalse(management.activity_id, "the other approver's activity is closed")
+        self.assertFalse(
+            management.activity_id, "the other approver's activity is closed"
+        )
         self.assertTasks(self.accounting, self.contact, "cancelled")
         with self.assertRaises(UserError):
             self.decide_in_odoo(cfo, self.cfo, "approved")
@@ -263,19 +271,27 @@ class TestApprovalStep(AutomationFlowCase):
         with self.assertRaises(AccessError):
             wizard.action_confirm()
         # Who may not read the contact does not even see the request.
-        portal = new_test_user(self.env, login="flow_portal", groups="base.group_portal")
+        portal = new_test_user(
+            self.env, login="flow_portal", groups="base.group_portal"
+        )
         with self.assertRaises(AccessError):
             request.with_user(portal).read(["state"])
         self.assertEqual(request.state, "pending")
         self.assertTasks(self.production, self.contact, "waiting")
 
     def test_step_with_only_required_values(self):
-        manager = new_flow_user(self.env, "flow_approval_manager", group=AUTOMATION_MANAGER)
-        flow = self.create_flow(name="Minimal", domain=repr([("id", "=", self.contact.id)]))
+        manager = new_flow_user(
+            self.env, "flow_approval_manager", group=AUTOMATION_MANAGER
+        )
+        flow = self.create_flow(
+            name="Minimal", domain=repr([("id", "=", self.contact.id)])
+        )
         flow = flow.with_user(manager)
         flow.user_id = manager
-        step = self.env["automation.flow.step"].with_user(manager).create(
-            {"name": "Approve", "flow_id": flow.id, "step_type": "approval"}
+        step = (
+            self.env["automation.flow.step"]
+            .with_user(manager)
+            .create({"name": "Approve", "flow_id": flow.id, "step_type": "approval"})
         )
         self.assertEqual(
             (step.approval_user_type, step.approval_user_id, step.approval_policy),
@@ -287,4 +303,6 @@ class TestApprovalStep(AutomationFlowCase):
         approval = self.approvals_of(step)
         self.assertEqual(approval.user_id, manager)
         self.decide_in_odoo(approval, manager, "approved")
-        self.assertEqual(self.tasks_of(step).approval_approved_at.date(), approval.decided_at.date())
+        self.assertEqual(
+            self.tasks_of(step).approval_approved_at.date(), approval.decided_at.date()
+        )
