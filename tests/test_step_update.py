@@ -5,7 +5,7 @@ from datetime import date, datetime
 from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from ..engine import states
@@ -235,3 +235,37 @@ class TestUpdateStep(AutomationFlowCase):
                     "update_line_ids": [(0, 0, {"field_id": email.id})],
                 }
             )
+
+
+@tagged("post_install", "-at_install")
+class TestUpdateStepForm(HttpCase):
+    """The step form, as a manager without Settings uses it in the browser."""
+
+    def test_manager_adds_a_tag_with_the_field_picker(self):
+        manager = new_flow_user(self.env, "update_tour_manager", AUTOMATION_MANAGER)
+        tag = self.env["res.partner.category"].create({"name": "Tour VIP"})
+        flow = (
+            self.env["automation.flow"]
+            .with_user(manager)
+            .create(
+                {
+                    "name": "Tour qualify",
+                    "model_id": self.env.ref("base.model_res_partner").id,
+                }
+            )
+        )
+        self.start_tour(
+            f"/odoo/action-automation_flow.action_automation_flow/{flow.id}",
+            "automation_flow_update_tour",
+            login=manager.login,
+        )
+        self.assertRecordValues(
+            flow.step_ids.update_line_ids,
+            [
+                {
+                    "field_id": self.env.ref("base.field_res_partner__category_id").id,
+                    "operation": "add",
+                    "value_res_id": tag.id,
+                }
+            ],
+        )
