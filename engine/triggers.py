@@ -103,6 +103,12 @@ due time of the "not …" ones and the expiry of the waiting ones, so that an
 >>> rescheduled_by(catalogue, "opened")
 set()
 
+A task whose step has no child of these triggers has nothing to move: the
+event is only stamped on it.
+
+>>> sorted(moved_by(catalogue, "clicked"))
+['email_clicked']
+
 A decision's children hang under one outcome each:
 
 >>> decisions = Catalogue({
@@ -274,3 +280,13 @@ def rescheduled_by(catalogue, event):
         for t in catalogue.triggers.values()
         if t.kind in (EVENT, NEGATIVE) and t.parent_type == event.step_type
     }
+
+
+def moved_by(catalogue, event):
+    """Triggers of the children ``event`` may move: woken, cancelled or
+    rescheduled."""
+    return (
+        woken_by(catalogue, event)
+        | cancelled_by(catalogue, event)
+        | rescheduled_by(catalogue, event)
+    )

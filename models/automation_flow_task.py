@@ -440,9 +440,9 @@ class AutomationFlowTask(models.Model):
         catalogue = self.env["automation.flow.step"]._step_catalogue()
         scheduled = []
         for implied in triggers.events_implied(catalogue, event):
-            first_ids = self._stamp_event(catalogue.events[implied], at)
-            if first_ids:
-                scheduled += self._move_children(catalogue, implied, first_ids, at)
+            parent_ids = self._stamp_event(catalogue, implied, at)
+            if parent_ids:
+                scheduled += self._move_children(catalogue, implied, parent_ids, at)
         self.invalidate_model()
         self._wake_scheduler(scheduled)
 
@@ -507,28 +507,35 @@ class AutomationFlowTask(models.Model):
                 exc_info=True,
             )
 
-    def _stamp_event(self, event, at):
-        """Stamp the first time of ``event`` (a ``triggers.Event``) on these
-        tasks, in the column its step type declares; return the ids of the
-        tasks it happened to for the first time."""
-        field = SQL.identifier(event.field)
+    def _stamp_event(self, catalogue, event, at):
+        """Stamp the first time of ``event`` (the key of an event of the
+        catalogue) on these tasks, in the column its step type declares;
+        return the ids of those it happened to for the first time and whose
+        step has children it may move (``triggers.moved_by``): for the
+        others, planning the move of children would cost more than the
+        stamp."""
+        event = catalogue.events[event]
         self.env.cr.execute(
             SQL(
-                """UPDATE automation_flow_task
+                """UPDATE automation_flow_task task
                    SET %(field)s = %(at)s,
                        email_state = COALESCE(%(email_state)s, email_state),
                        write_date = %(now)s, write_uid = %(uid)s
                    WHERE id = ANY(%(ids)s) AND %(field)s IS NULL
-                   RETURNING id""",
-                field=field,
+                   RETURNING id, EXISTS (
+                       SELECT FROM automation_flow_step child
+                       WHERE child.parent_id = task.step_id
+                         AND child.trigger = ANY(%(moved)s))""",
+                field=SQL.identifier(event.field),
                 at=at,
                 email_state=event.email_state,
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
                 ids=self.ids,
+                moved=list(triggers.moved_by(catalogue, event.key)),
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return [task_id for task_id, moves in self.env.cr.fetchall() if moves]
 
     def _move_children(self, catalogue, event, parent_ids, at):
         """Move the pending children of ``parent_ids`` after ``event``, in one

@@ -62,6 +62,24 @@ class TestQueryBudgetEngine(AutomationFlowCase):
                 flow._enroll()
             self.assertEqual(len(flow.enrollment_ids), 2 * size)
 
+    def test_an_event_moves_children_only_when_the_step_has_some(self):
+        """An open on an email whose step has no child it concerns is one
+        statement: the stamp; with an "opened" child, one more moves it."""
+        flow = self.flow_on(self.partners[:2])
+        email_step = flow.step_ids.filtered(lambda step: step.step_type == "email")
+        flow._enroll()
+        self.run_due()
+        alone, followed = self.tasks_of(email_step)
+        self.env["automation.flow.step"]._step_catalogue()
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            alone._on_event("opened")
+        self.assertTrue(alone.opened_at)
+        self.add_step(flow, parent=email_step, trigger="email_opened")
+        self.env.flush_all()
+        with self.assertQueryCount(2):
+            followed._on_event("opened")
+
     @warmup
     def test_execute_one_batch(self):
         for size in (2, 6):
