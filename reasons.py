@@ -54,6 +54,46 @@ CATALOGUE = {
     "left_flow_domain": _lt("The record no longer matches the flow's domain."),
     "step_domain": _lt("The record does not match the step's domain."),
     "email_not_sent": _lt("The email could not be sent: %(reason)s"),
+    # Why an email could not be sent, by kind (``engine/smtp_errors.py``):
+    # what to check, then Odoo's text as the technical detail.
+    "smtp_refused": _lt(
+        "Cannot reach the outgoing mail server %(server)s (connection "
+        "refused): check its host and port in Settings ▸ Technical ▸ Outgoing "
+        "Mail Servers, then retry the task. Technical detail: %(detail)s"
+    ),
+    "smtp_timeout": _lt(
+        "The outgoing mail server %(server)s did not answer in time: check its "
+        "host and port in Settings ▸ Technical ▸ Outgoing Mail Servers and that "
+        "a firewall lets Odoo reach it, then retry the task. Technical detail: "
+        "%(detail)s"
+    ),
+    "smtp_unknown_host": _lt(
+        "The name of the outgoing mail server %(server)s is unknown: correct its "
+        "host in Settings ▸ Technical ▸ Outgoing Mail Servers, then retry the "
+        "task. Technical detail: %(detail)s"
+    ),
+    "smtp_auth": _lt(
+        "The outgoing mail server %(server)s refused the username or password: "
+        "correct them in Settings ▸ Technical ▸ Outgoing Mail Servers, then "
+        "retry the task. Technical detail: %(detail)s"
+    ),
+    "smtp_tls": _lt(
+        "The secure connection (SSL/TLS) to the outgoing mail server %(server)s "
+        "failed: check its encryption and port in Settings ▸ Technical ▸ "
+        "Outgoing Mail Servers, then retry the task. Technical detail: "
+        "%(detail)s"
+    ),
+    "smtp_recipient_refused": _lt(
+        "The outgoing mail server %(server)s refused the recipient's address: "
+        "check the email address of the record, then retry the task. Technical "
+        "detail: %(detail)s"
+    ),
+    "smtp_sender_refused": _lt(
+        "The outgoing mail server %(server)s refused the sender's address: "
+        "choose an author (or a template sender) the server accepts, or set its "
+        "FROM filtering in Settings ▸ Technical ▸ Outgoing Mail Servers, then "
+        "retry the task. Technical detail: %(detail)s"
+    ),
     "retrying": _lt("Attempt %(count)s failed, retrying: %(error)s"),
     "gave_up": _lt("Gave up after %(count)s attempts: %(error)s"),
     "step_of_another_flow": _lt(

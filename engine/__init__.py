@@ -25,6 +25,17 @@ How it works
   enrollment and the step.
 * :mod:`.domains` evaluates the domains users write with the names of Odoo's
   web client (``context_today()``, ``relativedelta``, ``to_utc()``…).
+* :mod:`.smtp_errors` reads why an email could not be sent (connection
+  refused, timeout, authentication, TLS, an address refused) from Odoo's text.
 """
 
-from . import domains, retry, schedule, split, states, triggers, windows  # noqa: F401
+from . import (  # noqa: F401
+    domains,
+    retry,
+    schedule,
+    smtp_errors,
+    split,
+    states,
+    triggers,
+    windows,
+)

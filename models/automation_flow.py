@@ -152,6 +152,14 @@ class AutomationFlow(models.Model):
         help="Matching records left out at the last enrollment because their "
         "uniqueness field is empty.",
     )
+    duplicate_key_count = fields.Integer(
+        "Duplicates left out",
+        readonly=True,
+        copy=False,
+        help="Matching records left out at the last enrollment because another "
+        "matching record has the same uniqueness value (the first one, by id, "
+        "enters the flow).",
+    )
     step_count = fields.Integer(compute="_compute_counters")
     enrollment_count = fields.Integer(compute="_compute_counters")
     enrollment_running_count = fields.Integer(compute="_compute_counters")
@@ -447,6 +455,14 @@ class AutomationFlow(models.Model):
         if "company_id" in self.env[self.model]._fields:
             domains.append([("company_id", "in", [False, self.company_id.id])])
         return expression.AND(domains)
+
+    def get_records_domain(self):
+        """The domain a record must match to enter the flow, evaluated now:
+        the step form counts the records that can reach a step with it and
+        the step's own domain."""
+        self.ensure_one()
+        self.check_access("read")
+        return self._get_records_domain()
 
     def _domain_error(self, reason):
         return _(
@@ -826,7 +842,7 @@ class AutomationFlow(models.Model):
         query = Model._search(domain)
         key = self._unique_key_sql(Model, query)
         if self.unique_field_id and not is_test and not after_id and not share[0]:
-            self._count_empty_keys(query, key)
+            self._count_keys_left_out(query, key)
         if after_id:
             # A key enrolled in a previous batch is skipped as enrolled.
             query.add_where(
@@ -934,12 +950,18 @@ class AutomationFlow(models.Model):
             return SQL("NULLIF(lower(trim(%s)), '')", value)
         return SQL("%s::varchar", value)
 
-    def _count_empty_keys(self, query, key):
+    def _count_keys_left_out(self, query, key):
+        """Count the matching records left out for their uniqueness value:
+        empty, or the same as another matching record's (only the first
+        one enters), in one query."""
         self.env.cr.execute(
             SQL(
-                "SELECT count(*) FROM (%s) keyed WHERE key IS NULL",
+                """SELECT count(*) FILTER (WHERE key IS NULL),
+                          count(key) - count(DISTINCT key)
+                   FROM (%s) keyed""",
                 query.select(SQL("%s AS key", key)),
             )
         )
+        empty, duplicates = self.env.cr.fetchone()
         # Bookkeeping of the engine, allowed to users who may only run flows.
-        self.sudo().empty_key_count = self.env.cr.fetchone()[0]
+        self.sudo().write({"empty_key_count": empty, "duplicate_key_count": duplicates})

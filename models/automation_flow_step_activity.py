@@ -210,7 +210,8 @@ class AutomationFlowStep(models.Model):
         return {
             **super()._get_step_types(),
             "activity": StepType(
-                icon="fa-clock-o",
+                # Not the clock of the schedule line of the designer's cards.
+                icon="fa-tasks",
                 triggers=[
                     Trigger(
                         "activity_done",

@@ -65,8 +65,11 @@ class AutomationFlowTaskReport(models.Model):
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 
+    # A new step sends an email unless told otherwise: the most common step.
     step_type = fields.Selection(
-        selection_add=[("email", "Send an email")], ondelete={"email": "cascade"}
+        selection_add=[("email", "Send an email")],
+        ondelete={"email": "cascade"},
+        default="email",
     )
     mail_template_id = fields.Many2one(
         "mail.template",
@@ -416,6 +419,13 @@ class AutomationFlowStep(models.Model):
         if self.mail_author_id:
             values["author_id"] = self.mail_author_id.id
             values["email_from"] = self.mail_author_id.email_formatted
+        elif responsible := self.flow_id.user_id.partner_id:
+            # On the record's chatter the email is the flow's, posted in its
+            # responsible's name, not in the name of whoever runs the
+            # scheduler (OdooBot); the template's sender stays the sender.
+            values["author_id"] = responsible.id
+            if not values.get("email_from") and responsible.email:
+                values["email_from"] = responsible.email_formatted
         if self.mail_server_id:
             values["mail_server_id"] = self.mail_server_id.id
         return values

@@ -3,8 +3,9 @@
 import logging
 
 from odoo import api, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, config, split_every
 
+from ..engine import smtp_errors
 from ..reasons import Reason, field_label
 
 _logger = logging.getLogger(__name__)
@@ -150,23 +151,20 @@ class MailMail(models.Model):
         for mail_id, state, reason, failure_type in outcomes:
             if state == "sent":
                 sent |= tasks_of.get(mail_id, Task)
-            elif state == "exception":
+            elif state == "exception" and mail_id in tasks_of:
                 key = (reason, failure_type)
-                failed[key] = failed.get(key, Task) | tasks_of.get(mail_id, Task)
+                failed.setdefault(key, {})[mail_id] = tasks_of[mail_id]
         try:
             # The mails already left (or failed): a problem here must not make
             # Odoo record a sent mail as failed, nor undo its state.
             with self.env.cr.savepoint():
                 sent._on_event("sent")
-                for (reason, failure_type), tasks in failed.items():
-                    tasks._set_error(
-                        Reason(
-                            "email_not_sent",
-                            reason=reason
-                            or field_label("mail.mail", "failure_type", failure_type),
-                        )
-                    )
-                    tasks._on_event("failed")
+                for (reason, failure_type), tasks_by_mail in failed.items():
+                    for failure, tasks in self._automation_flow_failures(
+                        reason, failure_type, tasks_by_mail
+                    ):
+                        tasks._set_error(failure)
+                        tasks._on_event("failed")
         except Exception:  # noqa: BLE001
             # A warning, not an error: the mails' own state is right.
             _logger.warning(
@@ -174,3 +172,51 @@ class MailMail(models.Model):
                 [row[0] for row in outcomes],
                 exc_info=True,
             )
+
+    @api.model
+    def _automation_flow_failures(self, reason, failure_type, tasks_by_mail):
+        """What the tasks of mails that failed for the same ``reason`` tell
+        their reader: ``[(Reason, tasks)]``, one per outgoing mail server
+        when the failure is one of the server (``engine/smtp_errors.py``),
+        saying what to check; else Odoo's text as it is.
+
+        :param tasks_by_mail: ``{mail id: tasks}``
+        """
+        Task = self.env["automation.flow.task"].sudo()
+        tasks = Task.union(*tasks_by_mail.values())
+        kind = smtp_errors.kind(reason)
+        if not kind:
+            return [
+                (
+                    Reason(
+                        "email_not_sent",
+                        reason=reason
+                        or field_label("mail.mail", "failure_type", failure_type),
+                    ),
+                    tasks,
+                )
+            ]
+        by_server = {}
+        # The mails' servers are settings, read whoever sends the queue.
+        for mail in self.sudo().browse(list(tasks_by_mail)).exists():
+            server = mail._automation_flow_server_name()
+            by_server[server] = by_server.get(server, Task) | tasks_by_mail[mail.id]
+        detail = smtp_errors.one_line(reason)
+        return [
+            (Reason(f"smtp_{kind}", server=server, detail=detail), server_tasks)
+            for server, server_tasks in by_server.items()
+        ] or [(Reason(f"smtp_{kind}", server="", detail=detail), tasks)]
+
+    def _automation_flow_server_name(self):
+        """``host:port`` of the outgoing mail server that sends this mail, as
+        Odoo's ``send`` chooses it: the mail's own, else the one matching its
+        sender, else the command line's."""
+        self.ensure_one()
+        server = self.mail_server_id
+        if not server:
+            server, _email_from = self.env["ir.mail_server"]._find_mail_server(
+                self.email_from
+            )
+        if server:
+            return f"{server.smtp_host}:{server.smtp_port}"
+        return f"{config.get('smtp_server')}:{config.get('smtp_port', 25)}"

@@ -3,7 +3,8 @@
 from datetime import datetime
 
 from odoo import SUPERUSER_ID
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.osv import expression
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -201,3 +202,42 @@ class TestDomains(AutomationFlowCase):
             "last_monday, which is unknown.",
             flow.message_ids[0].body,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestStepLiveCount(AutomationFlowCase):
+    """The step form counts the records that can reach the step: its own
+    domain and the flow's (saved filter and company included)."""
+
+    def test_live_count_applies_the_flows_domain(self):
+        flow = self.create_flow(
+            domain=repr(
+                [("name", "in", ["Flow contact 0", "Flow contact 1", "Flow contact 2"])]
+            )
+        )
+        flow.filter_id = self.env["automation.flow.filter"].create(
+            {
+                "name": "Not contact 2",
+                "model_id": self.partner_model.id,
+                "domain": "[('name', '!=', 'Flow contact 2')]",
+            }
+        )
+        step_domain = [("email", "ilike", "@example.com")]
+        Partner = self.env["res.partner"]
+        self.assertGreater(Partner.search_count(step_domain), 2)
+        user = new_test_user(
+            self.env,
+            "live_count_user",
+            groups="base.group_user,automation_flow.group_automation_flow_user",
+        )
+        flow_domain = flow.with_user(user).get_records_domain()
+        reach = Partner.with_user(user).search(
+            expression.AND([flow_domain, step_domain])
+        )
+        self.assertEqual(reach, self.partners[:2])
+        # Who may not read the flow is not told its domain.
+        outsider = new_test_user(
+            self.env, "live_count_outsider", groups="base.group_user"
+        )
+        with self.assertRaises(AccessError):
+            flow.with_user(outsider).get_records_domain()

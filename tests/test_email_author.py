@@ -51,3 +51,28 @@ class TestEmailAuthor(AutomationFlowCase):
         self.assertIn(self.env.company.partner_id, authors)
         self.assertIn(self.salesperson.partner_id, authors)
         self.assertNotIn(self.partners[0], authors)
+
+    def emails_of_a_run(self):
+        self.start(self.flow)
+        self.flow.action_run()
+        self.run_due()
+        tasks = self.tasks_of(self.step)
+        self.assertEqual(set(tasks.mapped("state")), {"done"})
+        return tasks.mail_mail_id.mail_message_id
+
+    def test_emails_are_authored_by_the_flow_responsible(self):
+        """Without an author of its own, the email a flow posts on the
+        record's chatter is its responsible's, not OdooBot's (the scheduler
+        runs as OdooBot); the template's sender is kept."""
+        self.flow.user_id = self.salesperson
+        messages = self.emails_of_a_run()
+        self.assertEqual(len(messages), 6)
+        self.assertEqual(messages.author_id, self.salesperson.partner_id)
+        self.assertEqual(set(messages.mapped("email_from")), {"shop@example.com"})
+        self.assertEqual(set(messages.mapped("model")), {"res.partner"})
+
+    def test_emails_are_authored_by_the_step_author(self):
+        self.flow.user_id = self.salesperson
+        self.step.mail_author_id = self.env.company.partner_id
+        messages = self.emails_of_a_run()
+        self.assertEqual(messages.author_id, self.env.company.partner_id)

@@ -61,6 +61,8 @@ class TestEnrollment(AutomationFlowCase):
             ["contact0@example.com", "contact4@example.com", "contact5@example.com"],
         )
         self.assertEqual(flow.empty_key_count, 1)
+        # The flow says how many were left out as duplicates of a value.
+        self.assertEqual(flow.duplicate_key_count, 2)
         # A new record with an email already enrolled does not enter.
         newcomer = self.env["res.partner"].create(
             {"name": "Flow contact late", "email": "contact4@example.com"}
@@ -68,6 +70,7 @@ class TestEnrollment(AutomationFlowCase):
         flow.action_run()
         self.assertNotIn(newcomer.id, flow.enrollment_ids.mapped("res_id"))
         self.assertEqual(len(flow.enrollment_ids), 3)
+        self.assertEqual(flow.duplicate_key_count, 3)
 
     def test_unique_index_refuses_a_second_enrollment(self):
         flow = self.create_flow()

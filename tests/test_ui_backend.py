@@ -97,7 +97,7 @@ class TestUiBackend(TransactionCase):
         tree = self.flow.get_step_tree()
         steps = {step["id"]: step for step in tree["steps"]}
         self.assertEqual(steps[self.follow_up.id]["parent_id"], self.call.id)
-        self.assertEqual(steps[self.call.id]["type_icon"], "fa-clock-o")
+        self.assertEqual(steps[self.call.id]["type_icon"], "fa-tasks")
         self.assertEqual(
             steps[self.call.id]["counters"],
             [{"state": "scheduled", "label": "Scheduled", "count": 2}],

@@ -43,6 +43,22 @@ class TestValidation(AutomationFlowCase):
         with self.assertRaisesRegex(ValidationError, "server action"):
             self.add_step(self.flow, "action", server_action_id=False)
 
+    def test_a_new_step_sends_an_email_by_default(self):
+        """A new step has a type: an email, the most common step (the form
+        and a creation with only the required values, as RPC does)."""
+        Step = self.env["automation.flow.step"]
+        self.assertEqual(Step.default_get(["step_type"])["step_type"], "email")
+        step = Step.create(
+            {
+                "name": "Hello",
+                "flow_id": self.flow.id,
+                "mail_template_id": self.template.id,
+            }
+        )
+        self.assertEqual((step.step_type, step.trigger), ("email", "start"))
+        with self.assertRaisesRegex(ValidationError, "email template"):
+            Step.create({"name": "No template", "flow_id": self.flow.id})
+
     def test_trigger_must_fit_the_parent_type(self):
         activity = self.add_step(self.flow, "activity")
         with self.assertRaisesRegex(ValidationError, "does not fit under a step"):
