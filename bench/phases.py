@@ -28,6 +28,7 @@ FLOW_UNIQUE = "Bench: one per email"
 LANE_FLOWS = {1: "Bench: one lane", 2: "Bench: two lanes"}
 FLOW_DECISIONS = "Bench: decisions"
 FLOW_END_TO_END = "Bench: end to end"
+FLOW_CRASH = "Bench: killed while sending"
 # Neither the wait-until, the goal nor a date anchor of the bench reads it.
 UNWATCHED_FIELD = "city"
 # The action of the root step counts its runs per contact in `color` with
@@ -180,6 +181,7 @@ def phase_setup(env, args):
         (FLOW_UNIQUE, DUPLICATE_DOMAIN, False, email_field.id, 7),
         *((name, PLAIN_DOMAIN, False, False, 0) for name in LANE_FLOWS.values()),
         (FLOW_END_TO_END, PLAIN_DOMAIN, False, False, 0),
+        (FLOW_CRASH, PLAIN_DOMAIN, False, False, 0),
     ):
         new_flow = env["automation.flow"].create(
             {
@@ -630,6 +632,35 @@ def phase_end_to_end(env, args):
     )
     result["left_to_the_mail_queue"] = len(mail_ids)
     return result
+
+
+def phase_prepare_crash(env, args):
+    """Phase 11: a flow as phase 9's enrolled, sending to the sink; only
+    the scheduler's cron active, not due before ``run.py`` says so."""
+    use_sink(env, args.child_smtp_port)
+    env["ir.config_parameter"].set_param("automation_flow.scheduler_lanes", 1)
+    crash = flow(env, FLOW_CRASH)
+    crash._enroll(commit=True)
+    crons = env["ir.cron"]._automation_flow_lanes("cron_process_due_tasks")
+    env.cr.execute(
+        """UPDATE ir_cron SET active = (id = ANY(%s)),
+                  nextcall = now() at time zone 'UTC' + interval '1 day'""",
+        [crons.ids],
+    )
+    env.cr.execute("DELETE FROM ir_cron_trigger")
+    mails = scalar(
+        env,
+        """SELECT count(*) FROM automation_flow_task task
+           JOIN automation_flow_step step ON step.id = task.step_id
+           WHERE task.flow_id = %s AND step.step_type = 'email'""",
+        crash.id,
+    )
+    env.cr.commit()
+    return {
+        "crons": crons.ids,
+        "mails": mails,
+        "chunk_size": env["automation.flow.task"]._get_param("mail_chunk_size", 100),
+    }
 
 
 def phase_floor(env, args):

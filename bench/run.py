@@ -46,11 +46,17 @@ process (Odoo's registry included, which is what a cron worker holds):
 10. ``floor``: Odoo's primitives alone on the same N contacts and sink: the
    template rendered per batch, each message built (``build_email``) and
    sent over one SMTP connection, no engine and no ``mail.mail``. The run
-   reports the end to end cost per record over the floor's.
+   reports the end to end cost per record over the floor's;
+11. ``crash``: the flow of phase 9 on a real Odoo server with a cron
+   thread, sending to the sink, killed with SIGKILL ``--crash-kills`` times
+   (3) at a random moment while mails arrive, and started again each time;
+   the sink keeps the Message-Id of every message: every mail must arrive,
+   and the duplicates (mails sent again after a kill) are counted against
+   the bound (a chunk, ``automation_flow.mail_chunk_size``, per kill).
 
 Each phase reports wall seconds, SQL queries (``odoo.sql_db.sql_counter``),
 commits (``Cursor.commit`` calls) and peak RSS. The script prints a table and
-writes JSON. Only phases 9 and 10 send mails, to the sink: elsewhere mails
+writes JSON. Only phases 9 to 11 send mails, to the sink: elsewhere mails
 are only queued, and the servers get an unreachable SMTP server.
 
 How it works: this file only orchestrates (PostgreSQL connection, databases,
@@ -63,6 +69,7 @@ import concurrent.futures
 import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -82,6 +89,7 @@ MODULE = "automation_flow"
 # The request log line of Odoo ends with: query count, query time, other time.
 # The scheduler's line at the end of a cron run (models/automation_flow_task.py).
 LANE_LOG = re.compile(r"Scheduler cron (\d+) ran (\d+) tasks")
+MESSAGE_ID = re.compile(rb"^Message-Id: *(\S+)", re.IGNORECASE | re.MULTILINE)
 REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+) ([\d.]+) ([\d.]+)')
 
 
@@ -117,7 +125,14 @@ def parse_args(argv=None):
         help="before phase 5 at the largest size, grow the task table to this "
         "many rows (done tasks) to show that events do not depend on it",
     )
-    parser.add_argument("--phases", default="1,2,3,4,5,6,7,8,9,10")
+    parser.add_argument("--crash-kills", type=int, default=3, help="phase 11")
+    parser.add_argument(
+        "--crash-time-limit",
+        type=float,
+        default=900,
+        help="phase 11: seconds after which the server is stopped",
+    )
+    parser.add_argument("--phases", default="1,2,3,4,5,6,7,8,9,10,11")
     parser.add_argument(
         "--send-window",
         action="store_true",
@@ -326,6 +341,9 @@ class Bench:
                 floor["seconds"] / floor["records"]
             )
             print(f"end to end / floor: {end_to_end['floor_ratio']:.2f}x", flush=True)
+        if 11 in phases:
+            results["crash"] = self.crash(db, size)
+            print(format_phase(size, "crash", results["crash"]), flush=True)
         return results
 
     def delivered(self, phase, db, size):
@@ -340,6 +358,61 @@ class Bench:
             controller.stop()
         result["received"] = sink.received
         return result
+
+    def crash(self, db, size):
+        """Phase 11: kill -9 the server while it sends, start it again."""
+        sink = SmtpSink()
+        controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        server = None
+        try:
+            prepared = self.child("prepare_crash", db, size, smtp_port=controller.port)
+            mails, kills = prepared["mails"], []
+            started = time.monotonic()
+            deadline = started + self.args.crash_time_limit
+            while len(sink.message_ids) < mails and time.monotonic() < deadline:
+                server = self.start_server(db, f"crash{len(kills)}", cron_threads=1)
+                received = sink.received
+                while len(sink.message_ids) < mails and time.monotonic() < deadline:
+                    # Due now: the first run, and the run that sends what a
+                    # killed run left (the cron's interval is 5 minutes).
+                    self.run_crons_now(db, prepared["crons"])
+                    time.sleep(1)
+                    if len(kills) < self.args.crash_kills and sink.received > received:
+                        # Mails arrive: kill at a random moment of the sending.
+                        time.sleep(random.uniform(0, 2))
+                        server[0].kill()
+                        server[0].wait()
+                        server = None
+                        kills.append(sink.received)
+                        break
+            wall = time.monotonic() - started
+        finally:
+            if server:
+                stop_server(server[0])
+            controller.stop()
+        duplicates = sink.received - len(sink.message_ids)
+        return {
+            "records": size,
+            "seconds": wall,
+            "queries": None,  # the server's, not counted
+            "commits": None,
+            "rss_mb": None,
+            "mails": mails,
+            "received": len(sink.message_ids),
+            "kills": len(kills),
+            "received_at_kills": kills,
+            "sent_twice": duplicates,
+            "sent_twice_bound": len(kills) * prepared["chunk_size"],
+        }
+
+    def run_crons_now(self, db, crons):
+        self.psql(
+            "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' "
+            f"WHERE id IN ({','.join(map(str, crons))})",
+            db=db,
+        )
+        self.psql(f"SELECT pg_notify('cron_trigger', '{db}')")
 
     def open_http(self, db, size):
         """Phase 5: the open pixel of N emails, through a running server."""
@@ -431,13 +504,7 @@ class Bench:
             machine_busy = machine_cpu()
             started = time.monotonic()
             # The lanes fall due now; the cron threads listen for this.
-            crons = ",".join(map(str, prepared["crons"]))
-            self.psql(
-                "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' "
-                f"WHERE id IN ({crons})",
-                db=db,
-            )
-            self.psql(f"SELECT pg_notify('cron_trigger', '{db}')")
+            self.run_crons_now(db, prepared["crons"])
             pending = f"""SELECT count(*) FROM automation_flow_task
                           WHERE flow_id = {prepared["flow"]}
                             AND state IN ('scheduled', 'waiting')
@@ -482,13 +549,18 @@ class Bench:
 
 
 class SmtpSink:
-    """An SMTP server that counts the messages it receives."""
+    """An SMTP server that counts the messages it receives, and keeps the
+    distinct Message-Ids among them."""
 
     def __init__(self):
         self.received = 0
+        self.message_ids = set()
 
     async def handle_DATA(self, server, session, envelope):
         self.received += 1
+        headers = envelope.content.split(b"\r\n\r\n", 1)[0]
+        if match := MESSAGE_ID.search(headers):
+            self.message_ids.add(match.group(1))
         return "250 OK"
 
 
@@ -627,6 +699,11 @@ def phase_notes(result):
         )
     if "received" in result:
         notes.append(f"{result['received']:,} of {result['mails']:,} mails received")
+    if "sent_twice" in result:
+        notes.append(
+            f"{result['kills']} kills, {result['sent_twice']} sent twice "
+            f"(bound {result['sent_twice_bound']})"
+        )
     if "floor_ratio" in result:
         notes.append(f"{result['floor_ratio']:.2f}x the floor")
     if "queries_per_event_max" in result:
@@ -666,6 +743,7 @@ PHASES = (
     "decisions",
     "end_to_end",
     "floor",
+    "crash",
 )
 
 

@@ -35,7 +35,7 @@ class AutomationFlowStep(models.Model):
     )
     assign_field_id = fields.Many2one(
         "ir.model.fields",
-        string="User field",
+        string="Field to assign",
         ondelete="cascade",
         domain="[('model_id', '=', model_id), ('relation', '=', 'res.users'), "
         "('ttype', '=', 'many2one'), ('store', '=', True), ('readonly', '=', False)]",

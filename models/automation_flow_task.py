@@ -75,6 +75,11 @@ TRACKING_TOKEN_SCOPE = "automation_flow-task"
 LEGACY_TOKEN_DAYS = 30
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_TIME_BUDGET = 240
+# A flow mail still outgoing this long after it was queued was left by a
+# scheduler run that died while sending (or queued by a run that does not
+# send): the next run sends it. Sooner, it may be a lane's batch in flight
+# (harmless, as chunks are locked, but not worth taking from it).
+LEFT_MAILS_AFTER = timedelta(minutes=1)
 SCHEDULER_CRON = "cron_process_due_tasks"
 INSERTED_COLUMNS = {
     "enrollment_id": "int4",
@@ -784,6 +789,8 @@ class AutomationFlowTask(models.Model):
         # the generic expiry, which ends waiting tasks with nothing after.
         self._end_waits(batch_size)
         self._expire_waiting_tasks()
+        if send_mails:
+            self._send_mails_left(batch_size, commit)
         due = self._count_due()
         if due > batch_size:
             # More than a batch is due: the other lanes take the batches this
@@ -867,6 +874,30 @@ class AutomationFlowTask(models.Model):
         )
         mail_ids = [row[0] for row in self.env.cr.fetchall()]
         if mail_ids:
+            self.env["mail.mail"].sudo()._automation_flow_send(mail_ids, commit)
+
+    def _send_mails_left(self, limit, commit):
+        """Send flow mails that a run queued but did not send: its process
+        was killed after the batch committed, or it did not send mails (a
+        test run). Without this they would wait for Odoo's mail queue,
+        hourly."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT mail.id FROM mail_mail mail
+                   WHERE mail.state = 'outgoing' AND mail.create_date < %(before)s
+                     AND (mail.scheduled_date IS NULL
+                          OR mail.scheduled_date <= %(now)s)
+                     AND EXISTS (SELECT FROM automation_flow_task task
+                                 WHERE task.mail_mail_id = mail.id)
+                   ORDER BY mail.id LIMIT %(limit)s""",
+                before=fields.Datetime.now() - LEFT_MAILS_AFTER,
+                now=fields.Datetime.now(),
+                limit=limit,
+            )
+        )
+        if mail_ids := [row[0] for row in self.env.cr.fetchall()]:
+            _logger.info("Sending %s flow mails left by an earlier run", len(mail_ids))
+            # The mails belong to the flows, whoever runs the scheduler.
             self.env["mail.mail"].sudo()._automation_flow_send(mail_ids, commit)
 
     def _wake_lanes(self, but=None):

@@ -4,6 +4,7 @@ import email
 import email.policy
 import logging
 import socket
+from datetime import timedelta
 from unittest.mock import patch
 
 from aiosmtpd.controller import Controller
@@ -189,6 +190,27 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
             [m["Message-Id"] for m in self.sink.messages],
             [ann.email_message_id] * 2,
             "sent again, with the same Message-Id",
+        )
+        self.assertEqual(ann.email_state, "sent")
+
+    def test_the_next_run_sends_the_mails_a_killed_run_left(self):
+        """A run killed after its batch committed, before its mails left,
+        leaves them outgoing: the next scheduler run sends them, not Odoo's
+        hourly mail queue; a mail queued a moment ago is left to its run."""
+        ann = self.queue_emails()[0]
+        self.assertEqual(ann.mail_mail_id.state, "outgoing")
+        self.env.cr.execute(
+            "UPDATE mail_mail SET create_date = %s WHERE id = %s",
+            [NOW, ann.mail_mail_id.id],
+        )
+        Task = self.env["automation.flow.task"]
+        with freeze_time(NOW + timedelta(seconds=30)):
+            Task._process_due_tasks(send_mails=True)
+        self.assertEqual(self.sink.messages, [], "maybe still in its run's hands")
+        with freeze_time(NOW + timedelta(minutes=2)):
+            Task._process_due_tasks(send_mails=True)
+        self.assertEqual(
+            [m["Message-Id"] for m in self.sink.messages], [ann.email_message_id]
         )
         self.assertEqual(ann.email_state, "sent")
 
