@@ -43,6 +43,10 @@
         "web.assets_backend": [
             "automation_flow/static/src/components/**/*",
         ],
+        # Views extending the graph view, loaded with it.
+        "web.assets_backend_lazy": [
+            "automation_flow/static/src/views/**/*",
+        ],
         "web.assets_tests": [
             "automation_flow/static/tests/tours/**/*",
         ],

@@ -46,7 +46,7 @@ MESSAGE = "message"
 EVENT_PREFIX = "event_"
 CATALOGUE = {
     "flow_not_running": _lt("The flow is not running."),
-    "flow_done": _lt("The flow was marked as done."),
+    "flow_done": _lt("The flow was stopped."),
     "record_deleted": _lt("The record was deleted."),
     "converted": _lt("The record reached the flow's goal."),
     "no_date": _lt("The record has no %(field)s."),

@@ -13,6 +13,7 @@ from odoo.tools import SQL
 
 from ..engine import states
 from ..reasons import Reason
+from .automation_flow_step import CATALOGUE_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ FLOW_STATES = [
     (states.FLOW_DRAFT, "Draft"),
     (states.FLOW_PERIODIC, "Periodic"),
     (states.FLOW_ON_DEMAND, "On demand"),
-    (states.FLOW_DONE, "Done"),
+    (states.FLOW_DONE, "Stopped"),
 ]
 # Field types whose values can say "the same person" across records.
 UNIQUE_FIELD_TYPES = ("char", "many2one", "integer", "selection")
@@ -58,7 +59,9 @@ class AutomationFlow(models.Model):
     _inherit = ["mail.thread", "automation.flow.domain.mixin"]
     _order = "id desc"
 
-    name = fields.Char(required=True, tracking=True)
+    # Translatable as the names of its steps: a flow's name shows in the
+    # journeys of records, read in their users' languages.
+    name = fields.Char(required=True, translate=True, tracking=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company",
@@ -166,6 +169,14 @@ class AutomationFlow(models.Model):
     enrollment_done_count = fields.Integer(compute="_compute_counters")
     task_count = fields.Integer(compute="_compute_counters")
     task_error_count = fields.Integer(compute="_compute_counters")
+    # The email steps, for the funnel of each one in the statistics.
+    email_step_ids = fields.One2many(
+        "automation.flow.step",
+        "flow_id",
+        string="Emails per step",
+        domain=[("step_type", "=", "email")],
+        readonly=True,
+    )
     email_sent_count = fields.Integer("Sent", compute="_compute_email_statistics")
     email_opened_count = fields.Integer("Opened", compute="_compute_email_statistics")
     email_clicked_count = fields.Integer("Clicked", compute="_compute_email_statistics")
@@ -638,28 +649,37 @@ class AutomationFlow(models.Model):
         """What the step designer draws.
 
         :return: ``{"steps": [...], "triggers": {parent type: [(key, label)]},
-            "types": [(key, label)]}``: each step with its parent, type, schedule
-            in words, non-zero task counters and events (see
-            ``step._designer_events``); the triggers a new child may
-            have under each step type (``"root"`` for a first step).
+            "busy": bool}``: each step with its parent, type, how it hangs
+            under its parent (``kind`` of its trigger, ``branch`` label), its
+            schedule and what it does in words, non-zero task counters and
+            events (see ``step._designer_events``); the triggers a new child
+            may have under each step type (``"root"`` for a first step);
+            ``busy``: the scheduler has work of this flow to do now, so the
+            designer comes back for the counters.
         """
         self.ensure_one()
         Step = self.env["automation.flow.step"]
-        types = Step._fields["step_type"]._description_selection(self.env)
+        types = dict(Step._fields["step_type"]._description_selection(self.env))
         state_labels = (
             self.env["automation.flow.task"]
             ._fields["state"]
             ._description_selection(self.env)
         )
-        return {
-            "steps": [
+        catalogue = Step._step_catalogue()
+        steps = []
+        # The catalogue is built once for every card, not once per card.
+        for step in self.with_context(**{CATALOGUE_KEY: catalogue}).step_ids:
+            kind, branch = step._designer_branch(catalogue)
+            steps.append(
                 {
                     "id": step.id,
                     "name": step.name,
                     "parent_id": step.parent_id.id,
                     "step_type": step.step_type,
-                    "type_label": dict(types).get(step.step_type, ""),
+                    "type_label": types.get(step.step_type, ""),
                     "type_icon": step.type_icon,
+                    "kind": kind,
+                    "branch": branch,
                     "schedule": step.schedule_description,
                     "summary": step._designer_summary(),
                     "counters": [
@@ -669,13 +689,39 @@ class AutomationFlow(models.Model):
                     ],
                     "events": step._designer_events(),
                 }
-                for step in self.step_ids
-            ],
+            )
+        return {
+            "steps": steps,
             "triggers": {
                 "root": Step.get_trigger_options(),
-                **{key: Step.get_trigger_options(key) for key, _label in types},
+                **{key: Step.get_trigger_options(key) for key in types},
             },
+            "busy": self._scheduler_busy(),
         }
+
+    def _scheduler_busy(self):
+        """Whether the scheduler has work of this flow due now (a periodic
+        flow never enrolled yet, tasks due): what it does next changes the
+        counters. One query."""
+        self.ensure_one()
+        if self.state not in states.FLOW_RUNNING:
+            return False
+        if self.state == states.FLOW_PERIODIC and not self.last_enroll_date:
+            return True
+        # Every task of the flow, as its counters count them (the caller may
+        # read the flow; only a yes or no leaves this method).
+        return bool(
+            self.env["automation.flow.task"]
+            .sudo()
+            .search_count(
+                [
+                    ("flow_id", "=", self.id),
+                    ("state", "=", states.TASK_SCHEDULED),
+                    ("scheduled_at", "<=", fields.Datetime.now()),
+                ],
+                limit=1,
+            )
+        )
 
     def action_view_matching_records(self):
         self.ensure_one()

@@ -7,6 +7,9 @@ from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
 
+# The context key of a catalogue built once for a call (``_step_catalogue``).
+CATALOGUE_KEY = "automation_flow_catalogue"
+
 DELAY_UNITS = [
     ("minutes", "Minutes"),
     ("hours", "Hours"),
@@ -175,8 +178,16 @@ class AutomationFlowStep(models.Model):
 
     @api.model
     def _step_catalogue(self):
-        """The catalogue of ``_get_step_types``, for ``engine/triggers.py``."""
-        return triggers.Catalogue(self._get_step_types())
+        """The catalogue of ``_get_step_types``, for ``engine/triggers.py``.
+
+        Rebuilt at each call, unless the caller built it once for a whole
+        call tree and handed it down in the context (``CATALOGUE_KEY``, see
+        ``flow.get_step_tree``): the designer of 100 steps would otherwise
+        rebuild it hundreds of times.
+        """
+        return self.env.context.get(CATALOGUE_KEY) or triggers.Catalogue(
+            self._get_step_types()
+        )
 
     @api.model
     def _selection_trigger(self):
@@ -683,6 +694,17 @@ class AutomationFlowStep(models.Model):
         ("Assign Ana, Luis as Salesperson by round robin"); types extend it."""
         self.ensure_one()
         return ""
+
+    def _designer_branch(self, catalogue):
+        """How the designer hangs the step under its parent: ``(kind,
+        label)``, the kind of its trigger (``"after"`` continues the parent's
+        chain) and the label of the branch it starts (*Opened*, *Yes*,
+        *Approved*…); types extend the label (a split adds its percent)."""
+        self.ensure_one()
+        trigger = catalogue.triggers.get(self.trigger)
+        if not trigger:
+            return None, ""
+        return trigger.kind, trigger.label
 
     def _execute(self, tasks):
         """Run this step for ``tasks`` (all its own, records exist and match).

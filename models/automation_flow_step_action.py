@@ -32,6 +32,11 @@ class AutomationFlowStep(models.Model):
         """An action has no event: only "after the previous step" follows it."""
         return {**super()._get_step_types(), "action": StepType(icon="fa-cogs")}
 
+    def _designer_summary(self):
+        if self.step_type != "action":
+            return super()._designer_summary()
+        return _("Run %s", self.server_action_id.name or "")
+
     @api.constrains("step_type", "server_action_id", "flow_id")
     def _check_server_action(self):
         for step in self.filtered(lambda s: s.step_type == "action"):

@@ -307,6 +307,23 @@ class AutomationFlowStep(models.Model):
         for step in self:
             step.activity_overdue_count = counts.get(step._origin, 0)
 
+    def _designer_summary(self):
+        """ "Call for Ann", "To-Do: Check the order for the Salesperson"."""
+        if self.step_type != "activity":
+            return super()._designer_summary()
+        what = self.activity_type_id.name or ""
+        if self.activity_summary:
+            what = _("%(type)s: %(summary)s", type=what, summary=self.activity_summary)
+        if self.activity_user_type == "field" and self.activity_user_field_id:
+            return _(
+                "%(activity)s for the %(field)s",
+                activity=what,
+                field=self.activity_user_field_id.field_description,
+            )
+        return _(
+            "%(activity)s for %(user)s", activity=what, user=self.activity_user_id.name
+        )
+
     def _designer_events(self):
         """Done and cancelled activities, and those overdue."""
         if self.step_type != "activity":

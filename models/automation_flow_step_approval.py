@@ -247,6 +247,22 @@ class AutomationFlowStep(models.Model):
             step.approval_rate = 100.0 * approved / decided if decided else 0.0
             step.approval_decision_hours = hours or 0.0
 
+    def _designer_summary(self):
+        """ "Ask Ann for approval", "Ask the Sales team (all of them) …"."""
+        if self.step_type != "approval":
+            return super()._designer_summary()
+        if self.approval_user_type == "group":
+            who = self.approval_group_id.name or ""
+        elif self.approval_user_type == "field" and self.approval_user_field_id:
+            who = _(
+                "the %(field)s", field=self.approval_user_field_id.field_description
+            )
+        else:
+            who = self.approval_user_id.name or ""
+        if self.approval_policy == "all" and self.approval_user_type == "group":
+            return _("Ask every member of %s for approval", who)
+        return _("Ask %s for approval", who)
+
     def _designer_events(self):
         """Approved (with the approval rate) and rejected requests."""
         if self.step_type != "approval":

@@ -281,6 +281,11 @@ class AutomationFlowStep(models.Model):
         for step in self:
             step.update(statistics[step._origin.id])
 
+    def _designer_summary(self):
+        if self.step_type != "email":
+            return super()._designer_summary()
+        return _("Send %s", self.mail_template_id.name or "")
+
     def _designer_events(self):
         """The counters of the email statistics, with their rates."""
         if self.step_type != "email":

@@ -106,6 +106,29 @@ class AutomationFlowStep(models.Model):
                     )
                 )
 
+    def _designer_summary(self):
+        if self.step_type != "split":
+            return super()._designer_summary()
+        labels = self._step_catalogue().triggers
+        return ", ".join(
+            self._branch_with_percent(labels[f"split_{outcome}"].label, percent)
+            for outcome, percent in self._split_weights()
+        )
+
+    def _designer_branch(self, catalogue):
+        """A branch of a split says its percent: Branch A (30 %)."""
+        kind, label = super()._designer_branch(catalogue)
+        if self.parent_id.step_type == "split" and self.trigger.startswith("split_"):
+            outcome = self.trigger.removeprefix("split_")
+            label = self._branch_with_percent(
+                label, self.parent_id[percent_field(outcome)]
+            )
+        return kind, label
+
+    @api.model
+    def _branch_with_percent(self, label, percent):
+        return _("%(branch)s (%(percent)s %%)", branch=label, percent=percent)
+
     def _designer_events(self):
         """Each branch's count, labelled with its percent (Branch A (50 %))."""
         events = super()._designer_events()
@@ -113,10 +136,8 @@ class AutomationFlowStep(models.Model):
             return events
         percents = dict(self._split_weights())
         for event in events:
-            event["label"] = _(
-                "%(branch)s (%(percent)s %%)",
-                branch=event["label"],
-                percent=percents.get(event["event"].removeprefix("split_"), 0),
+            event["label"] = self._branch_with_percent(
+                event["label"], percents.get(event["event"].removeprefix("split_"), 0)
             )
         return events
 

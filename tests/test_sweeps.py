@@ -70,7 +70,7 @@ class TestSweeps(AutomationFlowCase):
         self.assertEqual(len(enrollments), 60)
         self.assertEqual(set(enrollments.mapped("state")), {"cancelled"})
         self.assertEqual(
-            set(enrollments.mapped("exit_reason")), {"The flow was marked as done."}
+            set(enrollments.mapped("exit_reason")), {"The flow was stopped."}
         )
         self.assertEqual(set(enrollments.mapped("date_done")), {done_at})
         pending = big.enrollment_ids.task_ids.filtered(lambda t: t.state != "done")

@@ -1,6 +1,11 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo.tests import HttpCase, tagged
+import logging
+import time
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -121,5 +126,92 @@ class TestUiTour(HttpCase):
         self.start_tour(
             f"/odoo/action-automation_flow.action_automation_flow/{flow.id}",
             "automation_flow_statistics_tour",
+            login="admin",
+        )
+
+    def test_designer_100_steps_tour(self):
+        """A drip of 90 steps (email, to-do, action, again and again) with an
+        "opened" branch under every third email: 100 steps, created in one
+        batch, then opened in the designer."""
+        partner_model = self.env.ref("base.model_res_partner")
+        dana = new_test_user(self.env, login="drip_dana", name="Drip Dana")
+        flow = self.env["automation.flow"].create(
+            {"name": "Drip of 100", "model_id": partner_model.id}
+        )
+        template = self.env["mail.template"].create(
+            {
+                "name": "Drip letter",
+                "model_id": partner_model.id,
+                "subject": "News",
+                "body_html": "<p>News</p>",
+            }
+        )
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Drip mark",
+                "model_id": partner_model.id,
+                "state": "code",
+                "code": "records.write({'function': 'dripped'})",
+            }
+        )
+        todo = {
+            "step_type": "activity",
+            "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+            "activity_user_type": "fixed",
+            "activity_user_id": dana.id,
+        }
+        kinds = [
+            {"step_type": "email", "mail_template_id": template.id},
+            todo,
+            {"step_type": "action", "server_action_id": action.id},
+        ]
+        chain = [
+            dict(kinds[index % 3], name=f"Drip {index + 1}", delay=index % 5)
+            for index in range(90)
+        ]
+        branches = [dict(todo, name=f"Opened {index + 1}") for index in range(0, 90, 9)]
+        # One create for the 100 steps as first steps, then one statement
+        # hangs them under their parents.
+        steps = self.env["automation.flow.step"].create(
+            [
+                dict(values, flow_id=flow.id, trigger="start")
+                for values in chain + branches
+            ]
+        )
+        links = [
+            (step.id, parent.id, "after_step")
+            for parent, step in zip(steps[:89], steps[1:90], strict=True)
+        ] + [
+            (branch.id, steps[index].id, "email_opened")
+            for branch, index in zip(steps[90:], range(0, 90, 9), strict=True)
+        ]
+        self.env.cr.execute(
+            """UPDATE automation_flow_step step
+                  SET parent_id = link.parent_id, trigger = link.trigger
+                 FROM (SELECT unnest(%s) AS id, unnest(%s) AS parent_id,
+                              unnest(%s) AS trigger) link
+                WHERE step.id = link.id""",
+            [
+                [link[0] for link in links],
+                [link[1] for link in links],
+                [link[2] for link in links],
+            ],
+        )
+        steps.invalidate_recordset(["parent_id", "trigger"])
+        steps._parent_store_compute()
+        steps._check_trigger()
+        self.env.invalidate_all()
+        start = time.perf_counter()
+        tree = flow.get_step_tree()
+        _logger.info(
+            "automation_flow designer: the server describes 100 steps in %.0f ms",
+            (time.perf_counter() - start) * 1000,
+        )
+        self.assertEqual(
+            {step["kind"] for step in tree["steps"]}, {"start", "after", "event"}
+        )
+        self.start_tour(
+            "/odoo/action-automation_flow.action_automation_flow",
+            "automation_flow_designer_tour",
             login="admin",
         )

@@ -9,7 +9,7 @@ registry.category("web_tour.tours").add("automation_flow_statistics_tour", {
         {
             content: "The email card shows what people did, with rates",
             trigger:
-                ".o_automation_flow_step_events:has([data-event=sent]:contains(2 Sent)) [data-event=opened]:contains(1 Opened):contains(50%)",
+                ".o_automation_flow_step_events:has([data-event=sent]:contains(Sent: 2)) [data-event=opened]:contains(Opened: 1):contains(50%)",
         },
         {
             content: "Open the flow's statistics",
@@ -26,8 +26,24 @@ registry.category("web_tour.tours").add("automation_flow_statistics_tour", {
             run: "click",
         },
         {
-            content: "The graph of events is drawn",
+            content: "The graph of events is drawn, each event in its own colour",
             trigger: ".o_graph_view .o_graph_canvas_container canvas",
+            run() {
+                const chart = window.Chart.getChart(
+                    document.querySelector(".o_graph_canvas_container canvas")
+                );
+                const colors = Object.fromEntries(
+                    chart.data.datasets.map((dataset) => [
+                        dataset.label,
+                        dataset.borderColor,
+                    ])
+                );
+                if (colors.Sent !== "#3b82f6" || colors.Opened !== "#06b6d4") {
+                    throw new Error(
+                        `Events in the wrong colours: ${JSON.stringify(colors)}`
+                    );
+                }
+            },
         },
         {
             content: "Switch to the pivot to read the events",
@@ -36,7 +52,7 @@ registry.category("web_tour.tours").add("automation_flow_statistics_tour", {
         },
         {
             content: "The opens are counted",
-            trigger: ".o_pivot table thead:contains(Opened)",
+            trigger: ".o_pivot table tbody th:contains(Opened)",
         },
     ],
 });

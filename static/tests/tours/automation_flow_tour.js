@@ -212,8 +212,19 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
             run: "click",
         },
         {
-            content: "The graph is drawn",
+            content: "The graph is drawn, the scheduled tasks in their own colour",
             trigger: ".o_graph_view .o_graph_canvas_container canvas",
+            run() {
+                const chart = window.Chart.getChart(
+                    document.querySelector(".o_graph_canvas_container canvas")
+                );
+                const scheduled = chart.data.datasets.find(
+                    (dataset) => dataset.label === "Scheduled"
+                );
+                if (!scheduled || scheduled.backgroundColor !== "#3b82f6") {
+                    throw new Error("The scheduled tasks are not in their colour");
+                }
+            },
         },
         {
             content: "Switch to the pivot to read the counts",
