@@ -665,9 +665,10 @@ class AutomationFlow(models.Model):
             ._fields["state"]
             ._description_selection(self.env)
         )
+        # The catalogue is built once for every card and menu, not once each.
         catalogue = Step._step_catalogue()
+        Step = Step.with_context(**{CATALOGUE_KEY: catalogue})
         steps = []
-        # The catalogue is built once for every card, not once per card.
         for step in self.with_context(**{CATALOGUE_KEY: catalogue}).step_ids:
             kind, branch = step._designer_branch(catalogue)
             steps.append(

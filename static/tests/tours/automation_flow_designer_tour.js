@@ -70,8 +70,7 @@ registry.category("web_tour.tours").add("automation_flow_designer_tour", {
         },
         {
             content: "An activity card names its assignee",
-            trigger:
-                ".o_automation_flow_step_summary:contains(To-Do for Mitchell Admin)",
+            trigger: ".o_automation_flow_step_summary:contains(To-Do for Drip Dana)",
         },
         {
             content: "A branch is headed by its event",

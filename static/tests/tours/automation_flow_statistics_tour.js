@@ -12,6 +12,21 @@ registry.category("web_tour.tours").add("automation_flow_statistics_tour", {
                 ".o_automation_flow_step_events:has([data-event=sent]:contains(Sent: 2)) [data-event=opened]:contains(Opened: 1):contains(50%)",
         },
         {
+            content: "Open the email step",
+            trigger: ".o_automation_flow_step_name:contains(Welcome)",
+            run: "click",
+        },
+        {
+            content: "Its funnel: 2 sent, 1 opened (50% of the sent)",
+            trigger:
+                ".modal .o_automation_flow_email_funnel:has(.o_automation_flow_funnel_stage[data-stage=sent]:contains(2)) .o_automation_flow_funnel_stage[data-stage=opened]:contains(50)",
+        },
+        {
+            content: "Close the step",
+            trigger: ".modal .o_form_button_cancel",
+            run: "click",
+        },
+        {
             content: "Open the flow's statistics",
             trigger: ".o_notebook a[name=statistics]",
             run: "click",
@@ -19,6 +34,11 @@ registry.category("web_tour.tours").add("automation_flow_statistics_tour", {
         {
             content: "The flow's open rate",
             trigger: ".o_field_widget[name=email_open_rate]:contains(50)",
+        },
+        {
+            content: "Each email step's funnel",
+            trigger:
+                ".o_automation_flow_email_steps .o_data_row:contains(Welcome) [name=email_opened_count]:contains(1)",
         },
         {
             content: "Graph the events per day",

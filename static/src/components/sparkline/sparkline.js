@@ -36,7 +36,7 @@ export class Sparkline extends Component {
 
     get title() {
         const total = this.values.reduce((sum, value) => sum + value, 0);
-        return _t("%(total)s enrolled in the last %(days)s days", {
+        return _t("Enrolled in the last %(days)s days: %(total)s", {
             total,
             days: this.values.length,
         });
