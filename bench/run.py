@@ -372,15 +372,18 @@ class Bench:
             deadline = started + self.args.crash_time_limit
             while len(sink.message_ids) < mails and time.monotonic() < deadline:
                 server = self.start_server(db, f"crash{len(kills)}", cron_threads=1)
-                received = sink.received
+                # Killed at a random moment of the sending: once a random
+                # number of mails (up to three chunks) arrived.
+                kill_at = sink.received + random.randint(1, 3 * prepared["chunk_size"])
+                made_due = 0
                 while len(sink.message_ids) < mails and time.monotonic() < deadline:
-                    # Due now: the first run, and the run that sends what a
-                    # killed run left (the cron's interval is 5 minutes).
-                    self.run_crons_now(db, prepared["crons"])
-                    time.sleep(1)
-                    if len(kills) < self.args.crash_kills and sink.received > received:
-                        # Mails arrive: kill at a random moment of the sending.
-                        time.sleep(random.uniform(0, 2))
+                    if time.monotonic() - made_due > 2:
+                        # Due now: the first run, and the run that sends what
+                        # a killed run left (the cron's interval is 5 minutes).
+                        self.run_crons_now(db, prepared["crons"])
+                        made_due = time.monotonic()
+                    time.sleep(0.2)
+                    if len(kills) < self.args.crash_kills and sink.received >= kill_at:
                         server[0].kill()
                         server[0].wait()
                         server = None
@@ -407,9 +410,12 @@ class Bench:
         }
 
     def run_crons_now(self, db, crons):
+        """Make these crons due now; a cron running now holds its row and is
+        left alone (instead of waiting for its run to end)."""
         self.psql(
             "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' "
-            f"WHERE id IN ({','.join(map(str, crons))})",
+            "WHERE id IN (SELECT id FROM ir_cron "
+            f"WHERE id IN ({','.join(map(str, crons))}) FOR UPDATE SKIP LOCKED)",
             db=db,
         )
         self.psql(f"SELECT pg_notify('cron_trigger', '{db}')")
