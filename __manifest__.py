@@ -29,6 +29,7 @@
         "views/automation_flow_enrollment_views.xml",
         "views/automation_flow_views.xml",
         "views/automation_flow_window_views.xml",
+        "views/automation_flow_webhook_views.xml",
         "views/automation_flow_approval_views.xml",
         "views/ir_actions_server_views.xml",
         "views/automation_flow_menus.xml",

@@ -126,6 +126,27 @@ CATALOGUE = {
         "leave): add an active user to the step, then retry."
     ),
     "followers_added": _lt("Followers added: %(people)s."),
+    "webhook_delivered": _lt("Delivered: the receiver answered HTTP %(status)s."),
+    "webhook_refused": _lt(
+        "The receiver refused the call with HTTP %(status)s (%(response)s). "
+        "Check the step's URL and what the receiver expects, then retry the "
+        "task."
+    ),
+    "webhook_redirected": _lt(
+        "The receiver answered HTTP %(status)s, a redirection to %(location)s: "
+        "webhooks do not follow redirections. Put the final URL in the step, "
+        "then retry the task."
+    ),
+    "webhook_server_error": _lt(
+        "The receiver answered HTTP %(status)s (%(response)s)."
+    ),
+    "webhook_no_answer": _lt("No answer within %(timeout)s seconds."),
+    "webhook_unreachable": _lt("The receiver could not be reached: %(error)s"),
+    "webhook_interrupted": _lt(
+        "The call was interrupted (the server stopped before the answer was "
+        "recorded); it is made again with the same idempotency key."
+    ),
+    "webhook_failed": _lt("The webhook could not be prepared: %(error)s"),
     "approval_approved": _lt("Approved by %(decisions)s."),
     "approval_rejected": _lt("Rejected by %(decisions)s."),
     "unexpected_error": _lt(

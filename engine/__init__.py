@@ -23,6 +23,7 @@ How it works
 * :mod:`.retry` says how long a task waits before its next attempt.
 * :mod:`.split` draws the branch of a random split from a hash of the
   enrollment and the step.
+* :mod:`.webhook` builds, signs and judges the calls of webhook steps.
 * :mod:`.domains` evaluates the domains users write with the names of Odoo's
   web client (``context_today()``, ``relativedelta``, ``to_utc()``…).
 * :mod:`.smtp_errors` reads why an email could not be sent (connection
@@ -37,5 +38,6 @@ from . import (  # noqa: F401
     split,
     states,
     triggers,
+    webhook,
     windows,
 )

@@ -60,6 +60,7 @@ TASK_UNFINISHED = (*TASK_PENDING, TASK_RUNNING)
 # The states counted per step in statistics, in the order they are shown.
 TASK_COUNTED = (
     TASK_SCHEDULED,
+    TASK_RUNNING,
     TASK_WAITING,
     TASK_DONE,
     TASK_SKIPPED,

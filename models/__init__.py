@@ -26,6 +26,7 @@ from . import automation_flow_step_update_line
 from . import automation_flow_step_update
 from . import automation_flow_step_followers
 from . import automation_flow_step_approval
+from . import automation_flow_step_webhook
 from . import automation_flow_approval
 from . import base_automation
 from . import ir_actions_server

@@ -116,6 +116,7 @@ class AutomationFlowStep(models.Model):
     )
     task_ids = fields.One2many("automation.flow.task", "step_id")
     task_scheduled_count = fields.Integer(compute="_compute_task_counters")
+    task_running_count = fields.Integer(compute="_compute_task_counters")
     task_waiting_count = fields.Integer(compute="_compute_task_counters")
     task_done_count = fields.Integer(compute="_compute_task_counters")
     task_skipped_count = fields.Integer(compute="_compute_task_counters")

@@ -30,6 +30,7 @@ _logger = logging.getLogger(__name__)
 TASK_STATES = [
     (states.TASK_WAITING, "Waiting"),
     (states.TASK_SCHEDULED, "Scheduled"),
+    (states.TASK_RUNNING, "Running"),
     (states.TASK_DONE, "Done"),
     (states.TASK_SKIPPED, "Skipped"),
     (states.TASK_EXPIRED, "Expired"),
@@ -81,6 +82,9 @@ DEFAULT_TIME_BUDGET = 240
 # (harmless, as chunks are locked, but not worth taking from it).
 LEFT_MAILS_AFTER = timedelta(minutes=1)
 SCHEDULER_CRON = "cron_process_due_tasks"
+# The context key of the scheduler's batches: steps whose effect leaves the
+# database (webhooks) run only there, where their mark is committed first.
+SCHEDULER_RUN = "automation_flow_scheduler_run"
 INSERTED_COLUMNS = {
     "enrollment_id": "int4",
     "step_id": "int4",
@@ -358,27 +362,39 @@ class AutomationFlowTask(models.Model):
 
     def _retry_later(self, error):
         """Schedule the tasks again after the step's retry delay, or end them
-        in error once the step's attempts are spent."""
+        in error once the step's attempts are spent.
+
+        :param error: a ``RetryableTaskError`` (its ``seconds`` override the
+            step's retry pattern), or a ``Reason`` saying what failed
+        """
         step = self.step_id
-        now = fields.Datetime.now()
+        message = error if isinstance(error, Reason) else str(error)
         for attempt, tasks in self.grouped("attempt").items():
-            attempt += 1
-            if attempt >= step.max_attempts:
-                tasks._set_error(Reason("gave_up", count=attempt, error=str(error)))
-                continue
-            seconds = error.seconds or retry.retry_seconds(
-                step._retry_pattern(), attempt
-            )
             tasks._transition(
-                states.TASK_SCHEDULED,
-                {
-                    "scheduled_at": now + timedelta(seconds=seconds),
-                    "attempt": attempt,
-                    **reason_values(
-                        Reason("retrying", count=attempt, error=str(error))
-                    ),
-                },
+                *tasks._after_failed_attempt(
+                    step, attempt + 1, message, getattr(error, "seconds", None)
+                )
             )
+
+    @api.model
+    def _after_failed_attempt(self, step, attempt, error, seconds=None):
+        """What a task of ``step`` becomes when its try number ``attempt``
+        failed with ``error`` (a ``Reason`` or text): ``(state, values)``,
+        scheduled again after ``seconds`` (by default the step's retry
+        pattern, ``engine/retry.py``), or in error once the step's attempts
+        are spent."""
+        now = fields.Datetime.now()
+        if attempt >= step.max_attempts:
+            return states.TASK_ERROR, {
+                "done_at": now,
+                **reason_values(Reason("gave_up", count=attempt, error=error)),
+            }
+        seconds = seconds or retry.retry_seconds(step._retry_pattern(), attempt)
+        return states.TASK_SCHEDULED, {
+            "scheduled_at": now + timedelta(seconds=seconds),
+            "attempt": attempt,
+            **reason_values(Reason("retrying", count=attempt, error=error)),
+        }
 
     def _set_scheduled(self, at):
         self._transition(
@@ -800,6 +816,8 @@ class AutomationFlowTask(models.Model):
             # Each acquisition starts a transaction (this one, or the one
             # after a batch's commit) that it may roll back.
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        # Webhook calls a crash interrupted are made again, with their key.
+        self._recover_interrupted_webhooks(commit)
         taken, postponed_ids = 0, []
         while True:
             try:
@@ -815,7 +833,7 @@ class AutomationFlowTask(models.Model):
                 break
             try:
                 with self.env.cr.savepoint():
-                    tasks._execute()
+                    tasks.with_context(**{SCHEDULER_RUN: True})._execute()
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
                 _logger.info(
                     "Tasks postponed, another worker holds their rows: %s", error
@@ -836,6 +854,8 @@ class AutomationFlowTask(models.Model):
                 # transaction: queued mails, activities): commit it so that
                 # a crash later neither loses nor repeats it.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+            # The webhook tasks of the batch are running, committed: call.
+            tasks._deliver_webhooks(commit)
             if send_mails:
                 self._send_mails_of(tasks, commit)
             self.env.invalidate_all()

@@ -45,6 +45,7 @@ class AutomationFlowTaskReport(models.Model):
     date = fields.Date("Day", readonly=True)
     task_count = fields.Integer("Tasks", readonly=True)
     scheduled_count = fields.Integer("Scheduled", readonly=True)
+    running_count = fields.Integer("Running", readonly=True)
     waiting_count = fields.Integer("Waiting", readonly=True)
     done_count = fields.Integer("Done", readonly=True)
     skipped_count = fields.Integer("Skipped", readonly=True)

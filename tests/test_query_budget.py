@@ -17,8 +17,9 @@ ENROLL_BUDGET = 5
 # One scheduler batch running an email, an activity and a server action step,
 # the check that its tasks belong together and the progress reported to the
 # cron included, and the wait-until part of the run (the sweep's select and
-# the timeout's update, once per run).
-EXECUTE_BUDGET = 56
+# the timeout's update, once per run), and the recovery of interrupted webhook
+# calls (its select, once per run).
+EXECUTE_BUDGET = 57
 # Opening the email (the tracking pixel), first time and again: Odoo's own
 # per-request queries, the event's UPDATEs and the savepoint around them.
 OPEN_BUDGET = 8

@@ -21,6 +21,7 @@ import {standardWidgetProps} from "@web/views/widgets/standard_widget_props";
 
 const COUNTER_CLASSES = {
     scheduled: "text-bg-info",
+    running: "text-bg-warning",
     waiting: "text-bg-info",
     done: "text-bg-success",
     error: "text-bg-danger",
