@@ -34,6 +34,8 @@
         "views/ir_actions_server_views.xml",
         "views/automation_flow_menus.xml",
         "wizards/automation_flow_test_views.xml",
+        "wizards/automation_flow_launch_views.xml",
+        "wizards/automation_flow_step_preview_views.xml",
         "wizards/automation_flow_approval_decide_views.xml",
     ],
     "uninstall_hook": "uninstall_hook",

@@ -160,6 +160,7 @@ CATALOGUE = {
     "skipped_by": _lt("Skipped by %(user)s."),
     "run_now_by": _lt("Run ahead of time by %(user)s."),
     "cancelled_by": _lt("Cancelled by %(user)s."),
+    "simulated_by": _lt("Outcome simulated by %(user)s in a test."),
 }
 
 

@@ -3,7 +3,7 @@
 import logging
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -36,6 +36,17 @@ TREND_DAYS = 14
 def is_testing():
     """Commits are skipped under tests, which run in one transaction."""
     return getattr(threading.current_thread(), "testing", False)
+
+
+def _literal(value):
+    """A domain value as the web client's domain parser reads it."""
+    if isinstance(value, (list, tuple)):
+        return [_literal(item) for item in value]
+    if isinstance(value, datetime):
+        return fields.Datetime.to_string(value)
+    if isinstance(value, date):
+        return fields.Date.to_string(value)
+    return value
 
 
 @contextmanager
@@ -575,6 +586,41 @@ class AutomationFlow(models.Model):
         self._trigger_cron("automation_flow.cron_process_due_tasks")
         return True
 
+    def action_confirm_start_on_demand(self):
+        """Start on demand, once the user has read what it will do."""
+        return self._open_launch("start_on_demand")
+
+    def action_confirm_start_periodic(self):
+        """Start periodic, once the user has read what it will do."""
+        return self._open_launch("start_periodic")
+
+    def action_confirm_run(self):
+        """Run now, once the user has read how many records it enrolls."""
+        return self._open_launch("run")
+
+    def _open_launch(self, mode):
+        """The confirmation of Start and Run now (``automation.flow.launch``);
+        ``action_start*`` and ``action_run`` stay the direct path of RPC."""
+        self.ensure_one()
+        launch = self.env["automation.flow.launch"].create(
+            {"flow_id": self.id, "mode": mode}
+        )
+        return launch._reopen()
+
+    def _picker_domain(self):
+        """The flow's domain as a literal, for the record pickers of the test
+        and preview dialogs: they offer only records that match the flow."""
+        self.ensure_one()
+        domain = self._get_records_domain()
+        return repr(
+            [
+                (leaf[0], leaf[1], _literal(leaf[2]))
+                if isinstance(leaf, (list, tuple))
+                else leaf
+                for leaf in domain
+            ]
+        )
+
     def action_done(self):
         """End the flows: cancel their running enrollments and pending tasks.
 
@@ -878,6 +924,50 @@ class AutomationFlow(models.Model):
         enrolling N records cost N² / batch size.
         """
         self.ensure_one()
+        Model, query, key = self._matching_query(res_ids)
+        if self.unique_field_id and not is_test and not after_id and not share[0]:
+            self._count_keys_left_out(query, key)
+        if after_id:
+            # A key enrolled in a previous batch is skipped as enrolled.
+            query.add_where(
+                SQL("%s > %s", SQL.identifier(Model._table, "id"), after_id)
+            )
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO automation_flow_enrollment (
+                       flow_id, company_id, model, res_id, unique_key, state,
+                       is_test, once_only, date_start, create_uid, create_date,
+                       write_uid, write_date)
+                   SELECT %(flow)s, %(company)s, %(model)s, candidate.id,
+                          candidate.key, %(state)s, %(is_test)s, %(once)s,
+                          %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                   FROM (%(candidates)s) candidate
+                   WHERE mod(candidate.id, %(lanes)s) = %(lane)s
+                   ORDER BY candidate.id
+                   LIMIT %(limit)s
+                   ON CONFLICT DO NOTHING
+                   RETURNING id, res_id""",
+                flow=self.id,
+                company=self.company_id.id,
+                model=self.model,
+                state=states.ENROLLMENT_RUNNING,
+                is_test=is_test,
+                once=self.reenroll_policy == REENROLL_ONCE and not is_test,
+                now=now,
+                uid=self.env.uid,
+                candidates=self._candidates_sql(Model, query, key, is_test),
+                lane=share[0],
+                lanes=share[1],
+                limit=limit,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _matching_query(self, res_ids=None):
+        """``(Model, query, key)``: the model as the flow's responsible, the
+        query of its records matching the flow (among ``res_ids`` if given)
+        and the SQL of their uniqueness value."""
         # The flow decides who enters, within what its responsible may read:
         # not the record rules of the user who pressed Run.
         Model = self._responsible_model()
@@ -887,14 +977,12 @@ class AutomationFlow(models.Model):
         Model.flush_model()
         self.env["automation.flow.enrollment"].flush_model()
         query = Model._search(domain)
-        key = self._unique_key_sql(Model, query)
-        if self.unique_field_id and not is_test and not after_id and not share[0]:
-            self._count_keys_left_out(query, key)
-        if after_id:
-            # A key enrolled in a previous batch is skipped as enrolled.
-            query.add_where(
-                SQL("%s > %s", SQL.identifier(Model._table, "id"), after_id)
-            )
+        return Model, query, self._unique_key_sql(Model, query)
+
+    def _candidates_sql(self, Model, query, key, is_test=False):
+        """SQL of the records of ``query`` that would enter the flow now, as
+        ``(id, key)``: one per uniqueness value, without those the
+        re-enrollment policy keeps out."""
         if is_test:
             # A test enrollment ignores what is enrolled already.
             not_enrolled = SQL("TRUE")
@@ -928,39 +1016,24 @@ class AutomationFlow(models.Model):
             candidates = query.select(
                 SQL.identifier(Model._table, "id"), SQL("NULL::varchar AS key")
             )
-        now = fields.Datetime.now()
+        return SQL(
+            "SELECT candidate.id, candidate.key FROM (%s) candidate WHERE %s",
+            candidates,
+            not_enrolled,
+        )
+
+    def _count_candidates(self):
+        """How many records the flow would enroll now (one query): matching,
+        one per uniqueness value, not kept out by the re-enrollment policy."""
+        self.ensure_one()
+        Model, query, key = self._matching_query()
         self.env.cr.execute(
             SQL(
-                """INSERT INTO automation_flow_enrollment (
-                       flow_id, company_id, model, res_id, unique_key, state,
-                       is_test, once_only, date_start, create_uid, create_date,
-                       write_uid, write_date)
-                   SELECT %(flow)s, %(company)s, %(model)s, candidate.id,
-                          candidate.key, %(state)s, %(is_test)s, %(once)s,
-                          %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                   FROM (%(candidates)s) candidate
-                   WHERE %(not_enrolled)s
-                     AND mod(candidate.id, %(lanes)s) = %(lane)s
-                   ORDER BY candidate.id
-                   LIMIT %(limit)s
-                   ON CONFLICT DO NOTHING
-                   RETURNING id, res_id""",
-                flow=self.id,
-                company=self.company_id.id,
-                model=self.model,
-                state=states.ENROLLMENT_RUNNING,
-                is_test=is_test,
-                once=self.reenroll_policy == REENROLL_ONCE and not is_test,
-                now=now,
-                uid=self.env.uid,
-                candidates=candidates,
-                not_enrolled=not_enrolled,
-                lane=share[0],
-                lanes=share[1],
-                limit=limit,
+                "SELECT count(*) FROM (%s) counted",
+                self._candidates_sql(Model, query, key),
             )
         )
-        return self.env.cr.fetchall()
+        return self.env.cr.fetchone()[0]
 
     def _reenroll_blocked_sql(self):
         """SQL of whether an earlier enrollment (``enrolled``) keeps its record

@@ -707,6 +707,24 @@ class AutomationFlowStep(models.Model):
             return None, ""
         return trigger.kind, trigger.label
 
+    def _launch_phrase(self):
+        """What the step does and when, in the words of the catalogue and the
+        designer ("Send an email “Welcome”: At enrollment"), for the
+        confirmation of Start and Run now."""
+        self.ensure_one()
+        values = {
+            "type": dict(self._fields["step_type"]._description_selection(self.env))[
+                self.step_type
+            ],
+            "step": self.name,
+            "when": self.schedule_description,
+        }
+        if summary := self._designer_summary():
+            return _(
+                "%(type)s “%(step)s” (%(summary)s): %(when)s", summary=summary, **values
+            )
+        return _("%(type)s “%(step)s”: %(when)s", **values)
+
     def _execute(self, tasks):
         """Run this step for ``tasks`` (all its own, records exist and match).
 

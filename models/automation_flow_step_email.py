@@ -48,6 +48,18 @@ class AutomationFlowTask(models.Model):
     replied_at = fields.Datetime("Replied on", readonly=True)
     bounced_at = fields.Datetime("Bounced on", readonly=True)
 
+    def action_preview_email(self):
+        """The email of the task's step as its record receives it; from the
+        test dialog (``automation_flow_test_id`` in the context), with a way
+        back to it."""
+        self.ensure_one()
+        test = self.env["automation.flow.test"].browse(
+            self.env.context.get("automation_flow_test_id")
+        )
+        return self.env["automation.flow.step.preview"]._open(
+            self.step_id, self.res_id, test.exists()
+        )
+
 
 class AutomationFlowTaskReport(models.Model):
     _inherit = "automation.flow.task.report"  # pylint: disable=consider-merging-classes-inherited
@@ -402,6 +414,20 @@ class AutomationFlowStep(models.Model):
             email_state=["queued"] * len(tasks),
             failed_at=[None] * len(tasks),
         )
+
+    def _render_email(self, res_id):
+        """The template rendered for the record ``res_id``, as the step sends
+        it (before ``_prepare_email_values`` and tracking): for previews."""
+        self.ensure_one()
+        # Rendered as the scheduler renders it (see ``_execute_email``).
+        template = self.mail_template_id.sudo()
+        return dict(template._generate_template([res_id], RENDERED_FIELDS)[res_id])
+
+    def action_preview_email(self):
+        """Preview the step's email for a record of the flow, and send it to
+        yourself."""
+        self.ensure_one()
+        return self.env["automation.flow.step.preview"]._open(self)
 
     def _prepare_email_values(self, task, values):
         """``mail.mail`` values of ``task``'s email from the rendered ones.

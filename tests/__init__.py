@@ -48,3 +48,6 @@ from . import test_step_webhook
 from . import test_approval_links
 from . import test_email_errors
 from . import test_designer
+from . import test_launch
+from . import test_test_with_a_record
+from . import test_ui_launch

@@ -153,12 +153,30 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         },
         {
             content: "Start on demand",
-            trigger: "button[name=action_start_on_demand]",
+            trigger: "button[name=action_confirm_start_on_demand]",
+            run: "click",
+        },
+        {
+            content: "Starting says how many records match, before anything",
+            trigger:
+                ".modal .o_automation_flow_launch_summary:contains(2 records (Contact) match it now)",
+        },
+        {
+            trigger: ".modal button[name=action_confirm]",
             run: "click",
         },
         {
             content: "Run now",
-            trigger: "button[name=action_run]",
+            trigger: "body:not(:has(.modal)) button[name=action_confirm_run]",
+            run: "click",
+        },
+        {
+            content: "Run now says it enrolls two records and sends the first email",
+            trigger:
+                ".modal .o_automation_flow_launch_summary:contains(This will enroll 2 records (Contact) now.):contains(Send an email “Welcome email”: At enrollment)",
+        },
+        {
+            trigger: ".modal button[name=action_confirm]",
             run: "click",
         },
         {
