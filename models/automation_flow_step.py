@@ -708,22 +708,17 @@ class AutomationFlowStep(models.Model):
         return trigger.kind, trigger.label
 
     def _launch_phrase(self):
-        """What the step does and when, in the words of the catalogue and the
-        designer ("Send an email “Welcome”: At enrollment"), for the
-        confirmation of Start and Run now."""
+        """What the step does and when, in the words of the designer's card
+        and the catalogue ("“Welcome”: Send Welcome email — At enrollment"),
+        for the confirmation of Start and Run now."""
         self.ensure_one()
-        values = {
-            "type": dict(self._fields["step_type"]._description_selection(self.env))[
-                self.step_type
-            ],
-            "step": self.name,
-            "when": self.schedule_description,
-        }
-        if summary := self._designer_summary():
-            return _(
-                "%(type)s “%(step)s” (%(summary)s): %(when)s", summary=summary, **values
-            )
-        return _("%(type)s “%(step)s”: %(when)s", **values)
+        types = dict(self._fields["step_type"]._description_selection(self.env))
+        return _(
+            "“%(step)s”: %(what)s — %(when)s",
+            step=self.name,
+            what=self._designer_summary() or types[self.step_type],
+            when=self.schedule_description,
+        )
 
     def _execute(self, tasks):
         """Run this step for ``tasks`` (all its own, records exist and match).

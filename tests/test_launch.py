@@ -50,7 +50,7 @@ class TestLaunchConfirmation(AutomationFlowCase):
         run = open_dialog(flow.env, flow.action_confirm_run())
         self.assertIn("This will enroll 6 records (Contact) now.", run.summary)
         # What the first steps do, in the catalogue's words; not the child.
-        self.assertIn("Send an email “Welcome”: At enrollment", run.summary)
+        self.assertIn("“Welcome”: Send Flow test email — At enrollment", run.summary)
         self.assertNotIn("action step", run.summary)
         self.assertFalse(self.enrolled())
         self.assertFalse(run.needs_typing)

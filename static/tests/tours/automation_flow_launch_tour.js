@@ -32,7 +32,7 @@ tours.add("automation_flow_launch_tour", {
         {
             content: "It says what Run now does, with the first email",
             trigger:
-                ".modal .o_automation_flow_launch_summary:contains(This will enroll 2 records (Contact) now.):contains(Send an email “Welcome”: At enrollment)",
+                ".modal .o_automation_flow_launch_summary:contains(This will enroll 2 records (Contact) now.):contains(“Welcome”: Send Tour welcome — At enrollment)",
         },
         {
             trigger: ".modal button[name=action_confirm]",

@@ -173,7 +173,7 @@ registry.category("web_tour.tours").add("automation_flow_tour", {
         {
             content: "Run now says it enrolls two records and sends the first email",
             trigger:
-                ".modal .o_automation_flow_launch_summary:contains(This will enroll 2 records (Contact) now.):contains(Send an email “Welcome email”: At enrollment)",
+                ".modal .o_automation_flow_launch_summary:contains(This will enroll 2 records (Contact) now.):contains(“Welcome email”):contains(At enrollment)",
         },
         {
             trigger: ".modal button[name=action_confirm]",
