@@ -141,6 +141,22 @@ class AutomationFlowStep(models.Model):
             for state in states.TASK_COUNTED:
                 step[f"task_{state}_count"] = counts.get((step.id, state), 0)
 
+    def _count_tasks(self, domain):
+        """``{step: count}`` of the tasks of these steps matching ``domain``,
+        in one grouped query; tests left out."""
+        # Every record of the step, as the flow's counters count them, not
+        # only those the user may read.
+        return dict(
+            self.env["automation.flow.task"]
+            .sudo()
+            ._read_group(
+                [("step_id", "in", self._origin.ids), ("is_test", "=", False)]
+                + domain,
+                ["step_id"],
+                ["__count"],
+            )
+        )
+
     # ------------------------------------------------------------------
     # The step catalogue: types, triggers and events
     # ------------------------------------------------------------------

@@ -291,19 +291,7 @@ class AutomationFlowStep(models.Model):
         # The step's counter counts all its activities, not only those the
         # user may read (mail.activity's _search filters them one by one);
         # done activities are deleted or archived, so left out.
-        counts = dict(
-            self.env["automation.flow.task"]
-            .sudo()
-            ._read_group(
-                [
-                    ("step_id", "in", self._origin.ids),
-                    ("is_test", "=", False),
-                    ("activity_id.date_deadline", "<", today),
-                ],
-                ["step_id"],
-                ["__count"],
-            )
-        )
+        counts = self._count_tasks([("activity_id.date_deadline", "<", today)])
         for step in self:
             step.activity_overdue_count = counts.get(step._origin, 0)
 

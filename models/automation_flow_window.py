@@ -321,20 +321,7 @@ class AutomationFlowStep(models.Model):
     )
 
     def _compute_window_deferred_count(self):
-        # Every record of the step, as its counters count them.
-        counts = dict(
-            self.env["automation.flow.task"]
-            .sudo()
-            ._read_group(
-                [
-                    ("step_id", "in", self._origin.ids),
-                    ("is_test", "=", False),
-                    ("window_deferred_at", "!=", False),
-                ],
-                ["step_id"],
-                ["__count"],
-            )
-        )
+        counts = self._count_tasks([("window_deferred_at", "!=", False)])
         for step in self:
             step.window_deferred_count = counts.get(step._origin, 0)
 
