@@ -150,8 +150,7 @@ class AutomationFlowStep(models.Model):
             self.env["automation.flow.task"]
             .sudo()
             ._read_group(
-                [("step_id", "in", self._origin.ids), ("is_test", "=", False)]
-                + domain,
+                [("step_id", "in", self._origin.ids), ("is_test", "=", False)] + domain,
                 ["step_id"],
                 ["__count"],
             )
