@@ -23,8 +23,9 @@ process (Odoo's registry included, which is what a cron worker holds):
    and queued, activities created, actions run);
 5. ``open_http``: N open events through the open route of a running Odoo
    server, from a client on 127.0.0.1 (bounded by ``--open-limit`` and
-   ``--open-time-limit``); queries per event come from the server's request
-   log;
+   ``--open-time-limit``); queries and server time per event come from the
+   server's request log, with the server time of Odoo's minimal public route
+   (``/web/health``) requested as many times (up to 2,000) after them;
 6. ``execute_opened``: the scheduler on the tasks woken by the opens;
 7. ``lanes``: the scheduler as production runs it, on Odoo servers with
    cron threads: one server and one lane on a flow of the N contacts, then
@@ -90,6 +91,8 @@ MODULE = "automation_flow"
 # The scheduler's line at the end of a cron run (models/automation_flow_task.py).
 LANE_LOG = re.compile(r"Scheduler cron (\d+) ran (\d+) tasks")
 MESSAGE_ID = re.compile(rb"^Message-Id: *(\S+)", re.IGNORECASE | re.MULTILINE)
+# Odoo's minimal public route (auth="none"), phase 5's yardstick.
+HEALTH_ROUTE = "/web/health"
 REQUEST_LOG = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+) ([\d.]+) ([\d.]+)')
 
 
@@ -436,18 +439,29 @@ class Bench:
                 port, urls, self.args.open_clients, self.args.open_time_limit
             )
             wall = time.monotonic() - started
+            # The yardstick: Odoo's own minimal public route, as many times
+            # (at most 2,000), by the same clients of the same server.
+            send_requests(
+                port,
+                [HEALTH_ROUTE] * min(len(statuses), 2000),
+                self.args.open_clients,
+                self.args.open_time_limit,
+            )
         finally:
             stop_server(server)
-        queries, server_ms = [], []
+        queries, server_ms, health_ms = [], [], []
         with open(log_path) as log:
             log.seek(offset)
             for line in log:
                 match = REQUEST_LOG.search(line)
-                if match and match.group(1).startswith("/automation_flow/"):
+                if not match:
+                    continue
+                request_ms = 1000 * (float(match.group(4)) + float(match.group(5)))
+                if match.group(1).startswith("/automation_flow/"):
                     queries.append(int(match.group(3)))
-                    server_ms.append(
-                        1000 * (float(match.group(4)) + float(match.group(5)))
-                    )
+                    server_ms.append(request_ms)
+                elif match.group(1) == HEALTH_ROUTE:
+                    health_ms.append(request_ms)
         events = len(statuses)
         return {
             "records": events,
@@ -459,6 +473,7 @@ class Bench:
             # Time the server spent on an event (SQL + Python), not the
             # client's: the client runs on the same two cores.
             "server_ms_median": statistics.median(server_ms) if server_ms else None,
+            "health_ms_median": statistics.median(health_ms) if health_ms else None,
             "http_errors": sum(1 for status in statuses if status != 200),
             "task_rows": prepared["task_rows"],
             "bounded": events < size,
@@ -715,7 +730,8 @@ def phase_notes(result):
     if "queries_per_event_max" in result:
         notes.append(
             f"max {result['queries_per_event_max']} queries/event, "
-            f"median {result['server_ms_median'] or 0:.1f} ms in the server, "
+            f"median {result['server_ms_median'] or 0:.1f} ms in the server "
+            f"({result.get('health_ms_median') or 0:.1f} ms for {HEALTH_ROUTE}), "
             f"{result['task_rows']:,} task rows, {result['http_errors']} errors"
         )
     return ", ".join(notes)
