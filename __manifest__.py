@@ -36,6 +36,7 @@
         "wizards/automation_flow_test_views.xml",
         "wizards/automation_flow_launch_views.xml",
         "wizards/automation_flow_step_preview_views.xml",
+        "wizards/automation_flow_step_delete_views.xml",
         "wizards/automation_flow_approval_decide_views.xml",
     ],
     "uninstall_hook": "uninstall_hook",

@@ -161,6 +161,7 @@ CATALOGUE = {
     "run_now_by": _lt("Run ahead of time by %(user)s."),
     "cancelled_by": _lt("Cancelled by %(user)s."),
     "simulated_by": _lt("Outcome simulated by %(user)s in a test."),
+    "step_archived_by": _lt("The step was archived by %(user)s."),
 }
 
 

@@ -6,6 +6,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
+from ..reasons import Reason
 
 # The context key of a catalogue built once for a call (``_step_catalogue``).
 CATALOGUE_KEY = "automation_flow_catalogue"
@@ -38,6 +39,11 @@ class AutomationFlowStep(models.Model):
     _parent_store = True
 
     name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(
+        default=True,
+        help="An archived step runs no more: its pending tasks are cancelled, "
+        "its history and statistics stay.",
+    )
     sequence = fields.Integer(default=10)
     flow_id = fields.Many2one(
         "automation.flow", required=True, ondelete="cascade", index=True
@@ -123,6 +129,10 @@ class AutomationFlowStep(models.Model):
     task_expired_count = fields.Integer(compute="_compute_task_counters")
     task_cancelled_count = fields.Integer(compute="_compute_task_counters")
     task_error_count = fields.Integer(compute="_compute_task_counters")
+    pending_notice = fields.Char(
+        compute="_compute_pending_notice",
+        help="The pending tasks a change of the step affects.",
+    )
 
     @api.depends("task_ids.state")
     def _compute_task_counters(self):
@@ -155,6 +165,22 @@ class AutomationFlowStep(models.Model):
                 ["__count"],
             )
         )
+
+    @api.depends("task_scheduled_count", "task_waiting_count")
+    @api.depends_context("lang")
+    def _compute_pending_notice(self):
+        for step in self:
+            if not (step.task_scheduled_count or step.task_waiting_count):
+                step.pending_notice = False
+                continue
+            step.pending_notice = _(
+                "Tasks pending at this step: %(scheduled)s scheduled, %(waiting)s "
+                "waiting for an event. A change of what the step does applies to "
+                "them when they run; a new delay applies to the tasks scheduled "
+                "from now on.",
+                scheduled=step.task_scheduled_count,
+                waiting=step.task_waiting_count,
+            )
 
     # ------------------------------------------------------------------
     # The step catalogue: types, triggers and events
@@ -734,6 +760,32 @@ class AutomationFlowStep(models.Model):
             what=self._designer_summary() or types[self.step_type],
             when=self.schedule_description,
         )
+
+    def action_confirm_delete(self):
+        """The dialog that deletes or archives the step (the designer's
+        trash button)."""
+        self.ensure_one()
+        wizard = self.env["automation.flow.step.delete"].create({"step_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "name": _("Remove the step %s", self.name),
+        }
+
+    def _archive_with_tasks(self):
+        """Archive these steps: their pending tasks are cancelled, saying who
+        archived them (one statement); ended tasks and statistics stay."""
+        self.write({"active": False})
+        # The engine's statement: the write above checked the user may
+        # configure these steps.
+        self.env["automation.flow.task"].sudo()._cancel_pending(
+            "step_id", self.ids, Reason("step_archived_by", user=self.env.user.name)
+        )
+        self.env["automation.flow.enrollment"].sudo()._close_finished()
 
     def _execute(self, tasks):
         """Run this step for ``tasks`` (all its own, records exist and match).

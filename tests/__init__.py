@@ -51,3 +51,4 @@ from . import test_designer
 from . import test_launch
 from . import test_test_with_a_record
 from . import test_ui_launch
+from . import test_step_removal

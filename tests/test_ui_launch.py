@@ -194,3 +194,15 @@ class TestUiLaunch(HttpCase):
         self.assertEqual(self.partners.mapped("write_date"), write_dates)
         self.assertEqual(self.partners.message_ids, messages, "nothing on the chatter")
         self.assertFalse(self.sink.messages)
+
+    def test_remove_a_step_with_history(self):
+        self.flow.action_start_on_demand()
+        self.flow.action_run()
+        self.env["automation.flow.task"]._process_due_tasks()
+        email_tasks = self.email.task_ids
+        self.start_tour(
+            self.flow_url(), "automation_flow_step_removal_tour", login="admin"
+        )
+        self.assertFalse(self.email.active)
+        self.assertEqual(self.email.task_ids, email_tasks, "the history stays")
+        self.assertEqual(set(email_tasks.mapped("state")), {"done"})

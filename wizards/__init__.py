@@ -2,3 +2,4 @@ from . import automation_flow_test
 from . import automation_flow_approval_decide
 from . import automation_flow_launch
 from . import automation_flow_step_preview
+from . import automation_flow_step_delete

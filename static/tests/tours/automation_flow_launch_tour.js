@@ -269,3 +269,33 @@ tours.add("automation_flow_dry_run_tour", {
         },
     ],
 });
+
+tours.add("automation_flow_step_removal_tour", {
+    steps: () => [
+        {
+            content: "Remove the email step, which has a history",
+            trigger:
+                ".o_automation_flow_step:contains(Welcome) .o_automation_flow_delete_step",
+            run: "click",
+        },
+        {
+            content: "The dialog counts what the step and those after it hold",
+            trigger:
+                ".modal .o_automation_flow_step_history:has(.o_field_widget[name=record_count]:contains(2)):has(.o_field_widget[name=step_count]:contains(2))",
+        },
+        {
+            content: "Archiving is the default",
+            trigger:
+                ".modal .o_field_widget[name=mode] input[data-value=archive]:checked",
+        },
+        {
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "The designer no longer shows the step",
+            trigger:
+                "body:not(:has(.modal)) .o_form_view:not(:has(.o_automation_flow_step:contains(Welcome)))",
+        },
+    ],
+});

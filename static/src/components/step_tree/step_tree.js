@@ -7,7 +7,6 @@ import {
     useRef,
     useState,
 } from "@odoo/owl";
-import {ConfirmationDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
 import {Dropdown} from "@web/core/dropdown/dropdown";
 import {DropdownItem} from "@web/core/dropdown/dropdown_item";
 import {_t} from "@web/core/l10n/translation";
@@ -301,19 +300,15 @@ export class StepTree extends Component {
         });
     }
 
-    deleteStep(step) {
-        this.dialog.add(ConfirmationDialog, {
-            body: _t(
-                "Delete the step %s? The steps after it and the tasks of all of them are deleted too.",
-                step.name
-            ),
-            confirmLabel: _t("Delete"),
-            confirm: async () => {
-                await this.orm.unlink("automation.flow.step", [step.id]);
-                await this.refresh();
-            },
-            cancel: () => {},
-        });
+    async deleteStep(step) {
+        // The server's dialog says what the step takes away with it and
+        // archives a step with history by default.
+        const action = await this.orm.call(
+            "automation.flow.step",
+            "action_confirm_delete",
+            [[step.id]]
+        );
+        await this.action.doAction(action, {onClose: () => this.refresh()});
     }
 
     openTasks(step, counter) {
