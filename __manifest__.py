@@ -38,6 +38,9 @@
         "wizards/automation_flow_step_preview_views.xml",
         "wizards/automation_flow_step_delete_views.xml",
         "wizards/automation_flow_approval_decide_views.xml",
+        "wizards/automation_flow_rule_preset_views.xml",
+        "wizards/automation_flow_export_views.xml",
+        "wizards/automation_flow_import_views.xml",
     ],
     "uninstall_hook": "uninstall_hook",
     "demo": [

@@ -11,6 +11,8 @@ from . import automation_flow_goal
 from . import automation_flow_record_hooks
 from . import automation_flow_event_report
 from . import automation_flow_control
+from . import automation_flow_event_enrollment
+from . import automation_flow_transfer
 
 # The step types extend the step, the task and the reports: after them.
 from . import automation_flow_step_email

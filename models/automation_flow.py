@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
@@ -778,51 +778,6 @@ class AutomationFlow(models.Model):
             "res_model": self.model,
             "view_mode": "list,form",
             "domain": self._get_records_domain(),
-        }
-
-    def action_create_automation_rule(self):
-        """Shortcut: an automation rule that pushes records into this flow.
-
-        The rule is created inactive: it enrolls nothing until the manager has
-        checked its trigger and activated it.
-        """
-        self.ensure_one()
-        if not self.env.user.has_group("automation_flow.group_automation_flow_manager"):
-            raise AccessError(
-                _("Only automation managers can create automation rules for flows.")
-            )
-        self.check_access("write")
-        # Automation rules are administrators' objects; a flow manager may
-        # create this one because it can only enroll records in this flow,
-        # and it does nothing until activated.
-        rule = (
-            self.env["base.automation"]
-            .sudo()
-            .create(
-                {
-                    "name": _("Enroll in %s", self.name),
-                    "model_id": self.model_id.id,
-                    "trigger": "on_create_or_write",
-                    "active": False,
-                }
-            )
-        )
-        self.env["ir.actions.server"].sudo().create(
-            {
-                "name": _("Enroll in %s", self.name),
-                "model_id": self.model_id.id,
-                "state": "automation_flow_enroll",
-                "automation_flow_id": self.id,
-                "usage": "base_automation",
-                "base_automation_id": rule.id,
-            }
-        )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "base.automation",
-            "res_id": rule.id,
-            "view_mode": "form",
-            "target": "current",
         }
 
     # ------------------------------------------------------------------

@@ -25,6 +25,20 @@ class IrActionsServer(models.Model):
         ondelete="cascade",
         domain="[('model_id', '=', model_id)]",
     )
+    # The automation rule of an enroll action, as the flow's "Event
+    # enrollment" tab lists it (flow managers cannot read rules).
+    automation_rule_trigger = fields.Char(
+        "Trigger", compute="_compute_automation_rule"
+    )
+    automation_rule_pre_domain = fields.Char(
+        "Before the update", compute="_compute_automation_rule"
+    )
+    automation_rule_domain = fields.Char(
+        "Records matching", compute="_compute_automation_rule"
+    )
+    automation_rule_active = fields.Boolean(
+        "Rule active", compute="_compute_automation_rule"
+    )
 
     @api.constrains("state", "automation_flow_id", "model_id")
     def _check_automation_flow(self):
@@ -44,6 +58,71 @@ class IrActionsServer(models.Model):
                         model=action.model_id.name,
                     )
                 )
+
+    @api.depends("automation_flow_id.name")
+    def _compute_name(self):
+        """base_automation names the actions of rules after their type: an
+        enroll action says which flow ("Enroll in flow: Abandoned carts")."""
+        result = super()._compute_name()
+        for action in self.filtered(
+            lambda a: a.base_automation_id and a.state == "automation_flow_enroll"
+        ):
+            action.name = action.automation_flow_id._enroll_action_name()
+        return result
+
+    @api.depends(
+        "base_automation_id.active",
+        "base_automation_id.trigger",
+        "base_automation_id.trigger_field_ids",
+        "base_automation_id.trg_date_id",
+        "base_automation_id.trg_date_range",
+        "base_automation_id.trg_date_range_type",
+        "base_automation_id.filter_pre_domain",
+        "base_automation_id.filter_domain",
+    )
+    def _compute_automation_rule(self):
+        # sudo: rules are readable by administrators only; these fields show
+        # the rule of an action the user may read, in words.
+        for action in self:
+            rule = action.sudo().base_automation_id
+            action.automation_rule_trigger = rule and rule._automation_flow_trigger()
+            action.automation_rule_pre_domain = rule.filter_pre_domain or False
+            action.automation_rule_domain = rule.filter_domain or False
+            action.automation_rule_active = rule.active
+
+    def _automation_flow_rules(self):
+        """The rules of these enroll actions, once the user was checked: a
+        manager who may write the actions' flows."""
+        self.automation_flow_id._check_can_edit_rules()
+        # sudo: see _check_can_edit_rules; only rules of enroll actions.
+        return (
+            self.filtered(lambda a: a.state == "automation_flow_enroll")
+            .sudo()
+            .base_automation_id
+        )
+
+    def action_toggle_automation_rule(self):
+        for rule in self._automation_flow_rules():
+            rule.active = not rule.active
+
+    def action_remove_automation_rule(self):
+        """Remove the enroll actions, and their rules when nothing else is left
+        in them."""
+        rules = self._automation_flow_rules()
+        self.sudo().unlink()
+        rules.filtered(lambda rule: not rule.action_server_ids).unlink()
+
+    def action_open_automation_rule(self):
+        self.ensure_one()
+        rule = self.base_automation_id
+        rule.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "base.automation",
+            "res_id": rule.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def _get_eval_context(self, action=None):
         eval_context = super()._get_eval_context(action=action)

@@ -6,6 +6,7 @@ from . import test_security
 from . import test_task_access
 from . import test_multi_company
 from . import test_automation_rule
+from . import test_flow_transfer
 from . import test_email_author
 from . import test_concurrency
 from . import test_activity_events

@@ -151,6 +151,25 @@ class AutomationFlowCase(TransactionCase):
             values.setdefault("approval_user_id", cls.salesperson.id)
         return cls.env["automation.flow.step"].create(values)
 
+    @staticmethod
+    def add_enroll_rule(flow, preset="created", **values):
+        """The automation rule enrolling in ``flow``, made as its form makes
+        it (the "Add a rule" button, then the preset wizard), as ``flow``'s
+        user."""
+        action = flow.action_create_automation_rule()
+        wizard = (
+            flow.env[action["res_model"]]
+            .with_context(**action["context"])
+            .create({"preset": preset, **values})
+        )
+        wizard.action_create_rule()
+        return (
+            flow.env["ir.actions.server"]
+            .sudo()
+            .search([("automation_flow_id", "=", flow.id)], order="id desc", limit=1)
+            .base_automation_id
+        )
+
     @classmethod
     def start(cls, flow, periodic=False):
         flow.is_periodic = periodic

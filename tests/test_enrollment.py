@@ -167,21 +167,19 @@ class TestEnrollment(AutomationFlowCase):
         )
         step = self.add_step(flow)
         self.start(flow)
-        flow.action_create_automation_rule()
-        rule = (
-            self.env["base.automation"]
-            .with_context(active_test=False)
-            .search([("action_server_ids.automation_flow_id", "=", flow.id)])
+        rule = self.add_enroll_rule(
+            flow,
+            "field_set",
+            field_id=self.env["ir.model.fields"]._get("res.partner", "function").id,
+            value_char="Buyer",
         )
-        self.assertEqual(len(rule), 1)
         self.assertEqual(rule.action_server_ids.state, "automation_flow_enroll")
-        rule.active = True  # created inactive, until its trigger is checked
         buyer = self.env["res.partner"].create(
             {"name": "Flow contact buyer", "function": "Buyer"}
         )
         self.assertEqual(flow.enrollment_ids.mapped("res_id"), buyer.ids)
         self.assertTasks(step, buyer, "scheduled")
-        # The rule fires on updates too: a record that starts to match enters.
+        # The rule fires on updates too: a record that comes to match enters.
         self.partners[0].function = "Buyer"
         self.assertIn(self.partners[0].id, flow.enrollment_ids.mapped("res_id"))
         self.assertNotIn(self.partners[1].id, flow.enrollment_ids.mapped("res_id"))

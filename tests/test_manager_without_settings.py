@@ -160,7 +160,7 @@ class TestManagerBuildsAFlow(AutomationFlowCase):
                 "follower_field_ids": [(6, 0, [field["user_id"]])],
             }
         )
-        flow.action_create_automation_rule()
+        self.add_enroll_rule(flow)
         flow.action_start()
         with self.at(datetime(2026, 3, 2, 9, 0)):
             flow.action_run()

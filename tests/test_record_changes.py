@@ -165,7 +165,7 @@ class TestRecordChanges(AutomationFlowCase):
         """base_automation removes every patched write and unlink when its
         rules change: the flows' own are put back."""
         flow, step = self.reminder_flow()
-        flow.action_create_automation_rule()
+        self.add_enroll_rule(flow)
         hooks = self.env["automation.flow"]._installed_record_hooks()
         self.assertIn("x_flow_meeting", hooks["res.partner"])
         self.move_meeting(

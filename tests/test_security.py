@@ -51,7 +51,7 @@ class TestSecurity(AutomationFlowCase):
                 "activity_user_id": self.manager.id,
             }
         )
-        flow.action_create_automation_rule()
+        self.add_enroll_rule(flow)
         flow.action_start()
         flow.action_run()
         self.run_due()  # the cron, as OdooBot

@@ -19,10 +19,7 @@ class TestUninstall(AutomationFlowCase):
         target = self.create_flow(name="Target")
         self.add_step(target)
         self.start(target)
-        rule = self.env["base.automation"].browse(
-            target.action_create_automation_rule()["res_id"]
-        )
-        rule.active = True
+        rule = self.add_enroll_rule(target)
         enroll = rule.action_server_ids
         self.assertEqual(enroll.state, "automation_flow_enroll")
         # Another flow enrolls its records in the target with an action step.
