@@ -32,7 +32,7 @@ import json
 
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.models import MAGIC_COLUMNS
@@ -193,7 +193,7 @@ class AutomationFlowTransfer(models.AbstractModel):
             and isinstance(document.get("flows"), list)
         ):
             raise UserError(
-                _("The file is not an export of automation flows (no \"flows\" list).")
+                _('The file is not an export of automation flows (no "flows" list).')
             )
         if document.get("version") != VERSION:
             raise UserError(
@@ -276,7 +276,9 @@ class AutomationFlowTransfer(models.AbstractModel):
 
     def _decode_record(self, Model, values, report, skip=()):
         """``create`` values and translations of a record of ``Model``."""
-        known = {field.name: field for field in self._transfer_fields(Model._name, skip)}
+        known = {
+            field.name: field for field in self._transfer_fields(Model._name, skip)
+        }
         vals, translations = {}, {}
         label = values.get("name") or Model._description
         if isinstance(label, dict):
@@ -349,9 +351,13 @@ class AutomationFlowTransfer(models.AbstractModel):
         if name == "ir.model":
             return comodel._get(ref) if isinstance(ref, str) else comodel
         if name == "ir.model.fields":
-            found = comodel._get(*ref) if isinstance(ref, list) and len(ref) == 2 else None
+            found = (
+                comodel._get(*ref) if isinstance(ref, list) and len(ref) == 2 else None
+            )
             if not found:
-                report.append(("unresolved", self._describe(".".join(map(str, ref)), label)))
+                report.append(
+                    ("unresolved", self._describe(".".join(map(str, ref)), label))
+                )
             return found or comodel
         if name == "ir.model.fields.selection":
             found = comodel.browse()
@@ -365,7 +371,9 @@ class AutomationFlowTransfer(models.AbstractModel):
                     limit=1,
                 )
             if not found:
-                report.append(("unresolved", self._describe(".".join(map(str, ref)), label)))
+                report.append(
+                    ("unresolved", self._describe(".".join(map(str, ref)), label))
+                )
             return found
         if not isinstance(ref, dict):
             raise UserError(
@@ -384,7 +392,14 @@ class AutomationFlowTransfer(models.AbstractModel):
             if comodel.has_access("create"):
                 record = comodel.create({"name": ref["name"]})
                 report.append(
-                    ("created", _("%(kind)s %(name)s", kind=comodel._description, name=ref["name"]))
+                    (
+                        "created",
+                        _(
+                            "%(kind)s %(name)s",
+                            kind=comodel._description,
+                            name=ref["name"],
+                        ),
+                    )
                 )
         if not record:
             report.append(("unresolved", self._describe(ref, label)))
@@ -394,9 +409,10 @@ class AutomationFlowTransfer(models.AbstractModel):
         candidates = comodel.search([(comodel._rec_name or "name", "=", name)])
         model = self.env.context.get("automation_flow_model")
         if len(candidates) > 1 and model and "model_id" in comodel._fields:
-            candidates = candidates.filtered(
-                lambda record: record.model_id.model == model
-            ) or candidates
+            candidates = (
+                candidates.filtered(lambda record: record.model_id.model == model)
+                or candidates
+            )
         return candidates[:1]
 
     def _decode_embedded(self, comodel, ref, label, report):
@@ -422,7 +438,14 @@ class AutomationFlowTransfer(models.AbstractModel):
         record = comodel.create(vals)
         self._set_translations(record, translations)
         report.append(
-            ("created", _("%(kind)s %(name)s", kind=comodel._description, name=record.display_name))
+            (
+                "created",
+                _(
+                    "%(kind)s %(name)s",
+                    kind=comodel._description,
+                    name=record.display_name,
+                ),
+            )
         )
         return record
 
@@ -444,7 +467,9 @@ class AutomationFlowTransfer(models.AbstractModel):
             if lines:
                 html += Markup("<h4>%s</h4><ul>%s</ul>") % (
                     title,
-                    Markup().join(Markup("<li>%s</li>") % escape(line) for line in lines),
+                    Markup().join(
+                        Markup("<li>%s</li>") % escape(line) for line in lines
+                    ),
                 )
         return html
 

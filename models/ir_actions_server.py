@@ -27,9 +27,7 @@ class IrActionsServer(models.Model):
     )
     # The automation rule of an enroll action, as the flow's "Event
     # enrollment" tab lists it (flow managers cannot read rules).
-    automation_rule_trigger = fields.Char(
-        "Trigger", compute="_compute_automation_rule"
-    )
+    automation_rule_trigger = fields.Char("Trigger", compute="_compute_automation_rule")
     automation_rule_pre_domain = fields.Char(
         "Before the update", compute="_compute_automation_rule"
     )

@@ -15,6 +15,7 @@ from . import test_email_tracking
 from . import test_mail_gateway
 from . import test_ui_backend
 from . import test_ui_tour
+from . import test_ui_transfer_tour
 from . import test_statistics
 from . import test_reasons
 from . import test_sweeps

@@ -105,7 +105,9 @@ class TestAutomationRuleShortcut(AutomationFlowCase):
         created = self.env["res.partner"].create(
             {"name": "Flow contact buyer", "function": "Buyer", "email": "b@e.com"}
         )
-        self.assertEqual(sorted(self.enrolled()), sorted((self.partners[0] | created).ids))
+        self.assertEqual(
+            sorted(self.enrolled()), sorted((self.partners[0] | created).ids)
+        )
 
     def test_stage_entered_and_left(self):
         mister = self.env["res.partner.title"].create({"name": "Mister flow"})
@@ -206,8 +208,9 @@ class TestAutomationRuleShortcut(AutomationFlowCase):
         with self.assertRaises(AccessError):
             action.action_open_automation_rule()  # a rule is for Settings
         self.assertEqual(
-            action.with_user(self.env.ref("base.user_admin"))
-            .action_open_automation_rule()["res_id"],
+            action.with_user(
+                self.env.ref("base.user_admin")
+            ).action_open_automation_rule()["res_id"],
             rule.id,
         )
         # Renaming the flow renames the action line.

@@ -58,7 +58,9 @@ class TestFlowTransfer(AutomationFlowCase):
             activity_summary="Call about the cart",
         )
         cls.add_step(flow, "action", parent=condition, trigger="condition_no")
-        split = cls.add_step(flow, "split", name="A/B", split_percent_a=30, split_percent_b=70)
+        split = cls.add_step(
+            flow, "split", name="A/B", split_percent_a=30, split_percent_b=70
+        )
         cls.add_step(
             flow,
             "update",
@@ -66,7 +68,14 @@ class TestFlowTransfer(AutomationFlowCase):
             trigger="split_b",
             name="Tag B",
             update_line_ids=[
-                (0, 0, {"field_id": field("res.partner", "function").id, "value_char": "B"})
+                (
+                    0,
+                    0,
+                    {
+                        "field_id": field("res.partner", "function").id,
+                        "value_char": "B",
+                    },
+                )
             ],
         )
         cls.add_step(
@@ -87,7 +96,9 @@ class TestFlowTransfer(AutomationFlowCase):
 
     def import_file(self, content, user=None):
         Import = self.env["automation.flow.import"].with_user(user or self.manager)
-        wizard = Import.create({"file": base64.b64encode(content), "filename": "f.json"})
+        wizard = Import.create(
+            {"file": base64.b64encode(content), "filename": "f.json"}
+        )
         wizard.action_import()
         return wizard
 
@@ -99,7 +110,9 @@ class TestFlowTransfer(AutomationFlowCase):
         self.assertEqual([step["step_type"] for step in steps], ["condition", "split"])
         reminder = steps[0]["children"][0]
         self.assertEqual(reminder["trigger"], "condition_yes")
-        self.assertEqual(reminder["mail_template_id"]["values"]["subject"], "Hello {{ object.name }}")
+        self.assertEqual(
+            reminder["mail_template_id"]["values"]["subject"], "Hello {{ object.name }}"
+        )
         self.assertEqual(
             reminder["children"][0]["activity_type_id"],
             {"xmlid": "mail.mail_activity_data_call", "name": "Call"},
@@ -155,12 +168,18 @@ class TestFlowTransfer(AutomationFlowCase):
             (b"{not json", "not valid JSON"),
             (b'{"flows": []}', "not an export of automation flows"),
             (
-                json.dumps({"format": "automation_flow", "version": 99, "flows": []}).encode(),
+                json.dumps(
+                    {"format": "automation_flow", "version": 99, "flows": []}
+                ).encode(),
                 "format version 99",
             ),
             (
                 json.dumps(
-                    {"format": "automation_flow", "version": 1, "flows": [{"model_id": "x.y"}]}
+                    {
+                        "format": "automation_flow",
+                        "version": 1,
+                        "flows": [{"model_id": "x.y"}],
+                    }
                 ).encode(),
                 "x.y, which is not installed",
             ),
@@ -170,8 +189,10 @@ class TestFlowTransfer(AutomationFlowCase):
             with self.subTest(message), self.assertRefused(UserError, message):
                 self.import_file(content)
         self.assertEqual(Flow.search_count([]), count)
-        wizard = self.env["automation.flow.import"].with_user(self.manager).create(
-            {"file": base64.b64encode(b"abc")[:-1]}
+        wizard = (
+            self.env["automation.flow.import"]
+            .with_user(self.manager)
+            .create({"file": base64.b64encode(b"abc")[:-1]})
         )
         with self.assertRefused(UserError, "could not be read"):
             wizard.action_import()
@@ -189,3 +210,30 @@ class TestFlowTransfer(AutomationFlowCase):
         internal = new_flow_user(self.env, "transfer_internal", group=None)
         with self.assertRaises(AccessError):
             self.export(self.flow, internal)
+
+    def test_translations_travel(self):
+        self.env["res.lang"]._activate_lang("es_ES")
+        reminder = self.flow.step_ids.filtered(lambda step: step.name == "Reminder")
+        reminder.update_field_translations("name", {"es_ES": "Recordatorio"})
+        content, _filename = self.export(self.flow)
+        step = json.loads(content)["flows"][0]["steps"][0]["children"][0]
+        self.assertEqual(step["name"], {"en_US": "Reminder", "es_ES": "Recordatorio"})
+        copy = self.import_file(content).flow_ids
+        self.assertEqual(
+            copy.step_ids.filtered(lambda step: step.name == "Reminder")
+            .with_context(lang="es_ES")
+            .name,
+            "Recordatorio",
+        )
+        self.assertEqual(self.export(copy)[0], content)
+
+    def test_templates_with_placeholders_need_a_template_editor(self):
+        """Odoo lets only template editors write placeholders: a manager who
+        is not one imports nothing, and is told why."""
+        self.manager.groups_id -= self.env.ref("mail.group_mail_template_editor")
+        content, _filename = self.export(self.flow)
+        document = json.loads(content)
+        template = document["flows"][0]["steps"][0]["children"][0]["mail_template_id"]
+        template["name"] = template["values"]["name"] = "Elsewhere"
+        with self.assertRefused(UserError, "Nothing was imported.*Template Editor"):
+            self.import_file(json.dumps(document).encode())

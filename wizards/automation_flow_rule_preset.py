@@ -23,7 +23,12 @@ VALUE_TYPES = (
     "many2many",
 )
 STAGE_PRESETS = ("stage_entered", "stage_left")
-DATE_UNITS = [("minutes", "Minutes"), ("hour", "Hours"), ("day", "Days"), ("month", "Months")]
+DATE_UNITS = [
+    ("minutes", "Minutes"),
+    ("hour", "Hours"),
+    ("day", "Days"),
+    ("month", "Months"),
+]
 
 
 class AutomationFlowRulePreset(models.TransientModel):
@@ -38,7 +43,9 @@ class AutomationFlowRulePreset(models.TransientModel):
     flow_id = fields.Many2one("automation.flow", required=True, ondelete="cascade")
     model_id = fields.Many2one(related="flow_id.model_id")
     model = fields.Char(related="flow_id.model")
-    preset = fields.Selection(PRESETS, string="Enroll when", required=True, default="created")
+    preset = fields.Selection(
+        PRESETS, string="Enroll when", required=True, default="created"
+    )
     field_id = fields.Many2one(
         "ir.model.fields",
         string="Field",
@@ -127,13 +134,21 @@ class AutomationFlowRulePreset(models.TransientModel):
             return
         if not self.field_id:
             raise UserError(_("Choose the field the rule watches."))
-        if self.preset != "date_reached" and self.field_type in (
-            "many2one",
-            "many2many",
-            "selection",
-        ) and not self._value():
+        if (
+            self.preset != "date_reached"
+            and self.field_type
+            in (
+                "many2one",
+                "many2many",
+                "selection",
+            )
+            and not self._value()
+        ):
             raise UserError(
-                _("Choose the value of %s the rule waits for.", self.field_id.field_description)
+                _(
+                    "Choose the value of %s the rule waits for.",
+                    self.field_id.field_description,
+                )
             )
 
     def _rule_values(self):
@@ -152,10 +167,16 @@ class AutomationFlowRulePreset(models.TransientModel):
             }
         field = self.field_id
         if self.preset == "date_reached":
-            delay = self.date_delay if self.date_direction == "after" else -self.date_delay
+            delay = (
+                self.date_delay if self.date_direction == "after" else -self.date_delay
+            )
             return {
                 **values,
-                "name": _("%(flow)s: %(field)s is reached", flow=flow_name, field=field.field_description),
+                "name": _(
+                    "%(flow)s: %(field)s is reached",
+                    flow=flow_name,
+                    field=field.field_description,
+                ),
                 "trigger": "on_time",
                 "trg_date_id": field.id,
                 "trg_date_range": delay,
@@ -167,7 +188,11 @@ class AutomationFlowRulePreset(models.TransientModel):
             # has left nothing.
             return {
                 **values,
-                "name": _("%(flow)s: %(field)s is left", flow=flow_name, field=self._value_label()),
+                "name": _(
+                    "%(flow)s: %(field)s is left",
+                    flow=flow_name,
+                    field=self._value_label(),
+                ),
                 "trigger": "on_write",
                 "trigger_field_ids": [fields.Command.set(field.ids)],
                 "filter_pre_domain": repr(has),
