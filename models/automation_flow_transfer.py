@@ -6,8 +6,10 @@ How it works: a flow, its steps (as a tree: ``children``) and the records
 its steps own (update lines, assignment rules, pause dates: the one2many
 fields marked ``copy=True``) are written field by field, **generically**:
 every stored field Odoo would copy when duplicating the record (``copy``:
-configuration, not state or counters) is written, except the links to the
-parent and the company, and only when it differs from the field's default.
+configuration, not state or counters; nor ``readonly``: the engine's) is
+written, except the links to the parent and the company, and only when it
+differs from the field's default (the name, model, type and trigger are
+always written).
 A step type added later (in this module or another one) is exported and
 imported with no change here.
 
@@ -45,6 +47,8 @@ EMBEDDED = ("mail.template", "automation.flow.filter")
 BY_NAME = ("mail.activity.type", "automation.flow.tag")
 # Links written structurally, or belonging to the target database.
 SKIPPED = {*MAGIC_COLUMNS, "company_id", "parent_path", "flow_id", "parent_id"}
+# Written even when they hold the default: what a reader looks for first.
+ALWAYS = {"name", "model_id", "step_type", "trigger"}
 
 
 class AutomationFlowTransfer(models.AbstractModel):
@@ -64,6 +68,7 @@ class AutomationFlowTransfer(models.AbstractModel):
             for name, field in sorted(Model._fields.items())
             if field.store
             and field.copy
+            and not field.readonly
             and not field.compute
             and not field.related
             and field.type != "binary"
@@ -117,7 +122,9 @@ class AutomationFlowTransfer(models.AbstractModel):
         }
         values = {}
         for field in fields_:
-            if field.name in defaults:
+            if field.name in ALWAYS:
+                pass
+            elif field.name in defaults:
                 if record[field.name] == defaults[field.name]:
                     continue
             elif not record[field.name]:

@@ -74,7 +74,8 @@ registry.category("web_tour.tours").add("automation_flow_transfer_tour", {
             },
         },
         {
-            trigger: ".modal .o_field_widget[name=file]:contains(Tour_export.json)",
+            content: "The file is uploaded",
+            trigger: ".modal .o_field_widget[name=file] .fa-trash",
         },
         {
             trigger: ".modal .modal-footer button:contains(Import)",
