@@ -72,6 +72,8 @@ class AutomationFlowTransfer(models.AbstractModel):
             and not field.compute
             and not field.related
             and field.type != "binary"
+            # Restricted fields (a secret…) only for those who may read them.
+            and (not field.groups or self.env.user.has_groups(field.groups))
             and name not in SKIPPED
             and name not in skip
         ]
