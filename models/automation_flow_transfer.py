@@ -484,7 +484,7 @@ class AutomationFlowTransfer(models.AbstractModel):
 
 
 class AutomationFlow(models.Model):
-    _inherit = "automation.flow"
+    _inherit = "automation.flow"  # pylint: disable=consider-merging-classes-inherited
 
     def action_export(self):
         """The export wizard, its file ready to download."""

@@ -48,7 +48,6 @@ class AutomationFlowRulePreset(models.TransientModel):
     )
     field_id = fields.Many2one(
         "ir.model.fields",
-        string="Field",
         ondelete="cascade",
         compute="_compute_field_id",
         store=True,
