@@ -116,6 +116,12 @@ CATALOGUE = {
     ),
     "send_window": _lt("Waiting for the send window: %(at)s."),
     "flow_paused": _lt("The flow is paused until %(at)s."),
+    "consent_blacklisted": _lt("Skipped: the address is blacklisted."),
+    "consent_flow_optout": _lt("Skipped: the address opted out of this flow."),
+    "contact_cap": _lt("Deferred by the contact cap until %(at)s."),
+    "contact_cap_skipped": _lt(
+        "Skipped: the contact cap held the email back for more than %(days)s days."
+    ),
     "assigned": _lt("Assigned to %(user)s."),
     "assign_no_rule": _lt(
         "No assignment rule matched the record and the step names no user to "

@@ -226,6 +226,10 @@ def phase_setup(env, args):
         new_flow.action_start()
     if args.send_window:
         add_send_windows(env)
+    if args.contact_caps:
+        add_contact_caps(env)
+    if args.transactional:
+        env["automation.flow"].search([]).transactional = True
     env.cr.commit()
     return {}
 
@@ -245,6 +249,15 @@ def add_send_windows(env):
     env.cr.execute(
         """UPDATE res_partner SET tz = (ARRAY['Europe/Madrid', 'America/New_York',
                'Asia/Tokyo', 'UTC'])[id % 4 + 1]"""
+    )
+
+
+def add_contact_caps(env):
+    """Contact caps that hold nothing back (100 emails a day, 1,000 a week):
+    the scheduler reads the cap counts of every email batch's addresses and
+    lets them all go (``--contact-caps``)."""
+    env["res.company"].search([]).write(
+        {"automation_flow_day_cap": 100, "automation_flow_week_cap": 1000}
     )
 
 

@@ -143,6 +143,19 @@ def parse_args(argv=None):
         "00:00-24:00) and the contacts four time zones: the window checks run, "
         "nothing is held; compare phase 4 with a run without it",
     )
+    parser.add_argument(
+        "--contact-caps",
+        action="store_true",
+        help="give the company contact caps that hold nothing back (100 emails "
+        "a day, 1,000 a week): the batch's cap counts are read, nothing is "
+        "deferred; with --send-window, compare phase 4 with a run without both",
+    )
+    parser.add_argument(
+        "--transactional",
+        action="store_true",
+        help="mark the flows transactional: no consent check, no unsubscribe "
+        "link, no caps (the engine's floor for phase 4)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--markdown", help="also write them as a Markdown table")
@@ -244,6 +257,10 @@ class Bench:
             command.append(f"--child-lanes={lanes}")
         if self.args.send_window:
             command.append("--send-window")
+        if self.args.contact_caps:
+            command.append("--contact-caps")
+        if self.args.transactional:
+            command.append("--transactional")
         if smtp_port:
             command.append(f"--child-smtp-port={smtp_port}")
         log_path = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.log"

@@ -20,6 +20,8 @@ How it works
   after a date of the record) into a due datetime.
 * :mod:`.windows` says when a send window next opens in a time zone (working
   hours, holidays, pause dates, daylight saving time) and counts working days.
+* :mod:`.pressure` lets a batch's marketing messages go within the contact
+  caps (per person per day and per week) and says until when the others wait.
 * :mod:`.retry` says how long a task waits before its next attempt.
 * :mod:`.split` draws the branch of a random split from a hash of the
   enrollment and the step.
@@ -32,6 +34,7 @@ How it works
 
 from . import (  # noqa: F401
     domains,
+    pressure,
     retry,
     schedule,
     smtp_errors,

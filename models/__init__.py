@@ -22,6 +22,8 @@ from . import automation_flow_step_condition
 from . import automation_flow_step_split
 from . import automation_flow_step_wait
 from . import automation_flow_window
+from . import automation_flow_consent
+from . import automation_flow_pressure
 from . import automation_flow_step_assign_rule
 from . import automation_flow_step_assign
 from . import automation_flow_step_update_line
@@ -40,3 +42,5 @@ from . import mail_activity
 from . import mail_mail
 from . import mail_template
 from . import mail_thread
+from . import res_company
+from . import res_config_settings

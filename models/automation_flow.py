@@ -193,6 +193,9 @@ class AutomationFlow(models.Model):
     email_clicked_count = fields.Integer("Clicked", compute="_compute_email_statistics")
     email_replied_count = fields.Integer("Replied", compute="_compute_email_statistics")
     email_bounced_count = fields.Integer("Bounced", compute="_compute_email_statistics")
+    email_unsubscribed_count = fields.Integer(
+        "Unsubscribed", compute="_compute_email_statistics"
+    )
     email_failed_count = fields.Integer(
         "Failed to send", compute="_compute_email_statistics"
     )

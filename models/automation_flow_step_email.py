@@ -47,6 +47,7 @@ class AutomationFlowTask(models.Model):
     clicked_at = fields.Datetime("Clicked on", readonly=True)
     replied_at = fields.Datetime("Replied on", readonly=True)
     bounced_at = fields.Datetime("Bounced on", readonly=True)
+    unsubscribed_at = fields.Datetime("Unsubscribed on", readonly=True)
 
     def action_preview_email(self):
         """The email of the task's step as its record receives it; from the
@@ -71,6 +72,7 @@ class AutomationFlowTaskReport(models.Model):
     replied_count = fields.Integer("Replied", readonly=True)
     bounced_count = fields.Integer("Bounced", readonly=True)
     failed_count = fields.Integer("Failed to send", readonly=True)
+    unsubscribed_count = fields.Integer("Unsubscribed", readonly=True)
 
 
 # One file per step type, each extending the step (DESIGN.md, Executors).
@@ -109,6 +111,9 @@ class AutomationFlowStep(models.Model):
     email_clicked_count = fields.Integer("Clicked", compute="_compute_email_counters")
     email_replied_count = fields.Integer("Replied", compute="_compute_email_counters")
     email_bounced_count = fields.Integer("Bounced", compute="_compute_email_counters")
+    email_unsubscribed_count = fields.Integer(
+        "Unsubscribed", compute="_compute_email_counters"
+    )
     email_failed_count = fields.Integer(
         "Failed to send", compute="_compute_email_counters"
     )
@@ -217,6 +222,18 @@ class AutomationFlowStep(models.Model):
                             _("%(delay)s after the email bounces"),
                         ),
                     ),
+                    # The recipient used the unsubscribe link of a marketing
+                    # email (automation_flow_consent.py).
+                    Trigger(
+                        "email_unsubscribed",
+                        EVENT,
+                        "unsubscribed",
+                        _("Unsubscribed"),
+                        (
+                            _("As soon as the recipient unsubscribes"),
+                            _("%(delay)s after the recipient unsubscribes"),
+                        ),
+                    ),
                 ],
                 events=[
                     # "sent" and "failed" wake no trigger: they tell whether
@@ -280,6 +297,15 @@ class AutomationFlowStep(models.Model):
                         icon="fa-exclamation-circle",
                         cancel_reason=_("The email of the previous step bounced."),
                     ),
+                    Event(
+                        "unsubscribed",
+                        "unsubscribed_at",
+                        label=_("Unsubscribed"),
+                        icon="fa-user-times",
+                        cancel_reason=_(
+                            "The recipient of the previous step's email unsubscribed."
+                        ),
+                    ),
                 ],
             ),
         }
@@ -326,6 +352,12 @@ class AutomationFlowStep(models.Model):
                     self.email_bounce_rate,
                 ),
                 ("failed", _("Failed to send"), self.email_failed_count, None),
+                (
+                    "unsubscribed",
+                    _("Unsubscribed"),
+                    self.email_unsubscribed_count,
+                    None,
+                ),
             )
             if count
         ]
@@ -406,13 +438,20 @@ class AutomationFlowStep(models.Model):
             self._prepare_email_values(task, dict(rendered[task.res_id]))
             for task in tasks
         ]
-        mails = Mail.create(self._add_email_tracking(tasks, values_list))
+        values_list = self._add_email_tracking(tasks, values_list)
+        # Marketing emails: an unsubscribe link and headers, and the address
+        # the contact caps count (automation_flow_consent.py).
+        recipients = self._add_unsubscribe(
+            tasks, values_list, self._recipient_addresses(rendered)
+        )
+        mails = Mail.create(values_list)
         # A retried email starts over: queued, no longer failed.
         tasks._write_links(
             mail_mail_id=mails.ids,
             email_message_id=mails.mapped("message_id"),
             email_state=["queued"] * len(tasks),
             failed_at=[None] * len(tasks),
+            **recipients,
         )
 
     def _render_email(self, res_id):

@@ -51,6 +51,7 @@ EMAIL_COUNTED_FIELDS = {
     "clicked_at": "email_clicked_count",
     "replied_at": "email_replied_count",
     "bounced_at": "email_bounced_count",
+    "unsubscribed_at": "email_unsubscribed_count",
 }
 EMAIL_RATES = {
     "email_open_rate": "email_opened_count",
@@ -1037,7 +1038,7 @@ class AutomationFlowTask(models.Model):
         A step group that fails is replayed task by task, each in its own
         savepoint, so that only the guilty record ends in error.
         """
-        for step, tasks in self._refuse_mismatched().grouped("step_id").items():
+        for step, tasks in self._refuse_mismatched()._step_groups():
             try:
                 with self.env.cr.savepoint():
                     tasks._execute_step_tasks(step)
@@ -1060,6 +1061,11 @@ class AutomationFlowTask(models.Model):
                     except Exception as task_error:  # noqa: BLE001
                         task._record_error(task_error)
 
+    def _step_groups(self):
+        """``[(step, tasks)]``: the batch's tasks by step, in the order the
+        steps run."""
+        return list(self.grouped("step_id").items())
+
     def _record_error(self, error):
         _logger.info("Task %s failed: %r", self.ids, error)
         self._set_error(Reason.of_exception(error))
@@ -1081,6 +1087,9 @@ class AutomationFlowTask(models.Model):
         # automation_flow_window.py).
         tasks = tasks._hold_for_window(step)
         tasks = tasks._check_domains(step)
+        # Marketing emails: consent and the contact caps (see
+        # automation_flow_pressure.py).
+        tasks = tasks._keep_contact_policy(step)
         if not tasks:
             return
         results = step._execute(tasks)

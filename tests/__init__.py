@@ -54,3 +54,5 @@ from . import test_launch
 from . import test_test_with_a_record
 from . import test_ui_launch
 from . import test_step_removal
+from . import test_consent
+from . import test_contact_caps

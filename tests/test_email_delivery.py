@@ -147,7 +147,9 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
     def test_a_batch_sent_message_is_the_one_the_mail_queue_sends(self):
         """Same headers and parts whichever way a flow mail leaves."""
         ann = self.queue_emails()[0]
-        by_queue = ann.mail_mail_id.copy()
+        # Odoo does not copy a mail's headers: the unsubscribe headers of
+        # this flow email (automation_flow_consent.py) are given again.
+        by_queue = ann.mail_mail_id.copy({"headers": ann.mail_mail_id.headers})
         with mute_logger("odoo.addons.mail.models.mail_mail"):
             self.env["mail.mail"]._automation_flow_send(ann.mail_mail_id.ids)
             by_queue.process_email_queue(ids=by_queue.ids)
@@ -165,6 +167,40 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
         self.assertEqual(
             batch_sent.get_body(("html",)).get_content(),
             queue_sent.get_body(("html",)).get_content(),
+        )
+
+    def test_unsubscribe_headers_reach_the_smtp_server(self):
+        """RFC 8058 headers on a marketing flow's email, whichever way it
+        leaves (the scheduler's chunk, Odoo's mail queue); none on a
+        transactional flow's."""
+        ann = self.queue_emails()[0]
+        by_queue = ann.mail_mail_id.copy({"headers": ann.mail_mail_id.headers})
+        with mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.env["mail.mail"]._automation_flow_send(ann.mail_mail_id.ids)
+            by_queue.process_email_queue(ids=by_queue.ids)
+        token = self.env["automation.flow.task"]._unsubscribe_token(
+            ann.id, self.flow.id, "ann@example.com"
+        )
+        url = f"{ann.get_base_url()}/automation_flow/unsubscribe/{ann.id}/{token}"
+        self.assertEqual(len(self.sink.messages), 2)
+        for message in self.sink.messages:
+            self.assertEqual(message["List-Unsubscribe"], f"<{url}>")
+            self.assertEqual(
+                message["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click"
+            )
+            self.assertIn(f'href="{url}"', message.get_body(("html",)).get_content())
+
+    def test_no_unsubscribe_headers_on_transactional_emails(self):
+        self.flow.transactional = True
+        with freeze_time(NOW):
+            self.flow._enroll()
+        with freeze_time(NOW), mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.env["automation.flow.task"]._process_due_tasks(send_mails=True)
+        (message,) = self.sink.messages
+        self.assertIsNone(message["List-Unsubscribe"])
+        self.assertIsNone(message["List-Unsubscribe-Post"])
+        self.assertNotIn(
+            "/automation_flow/unsubscribe/", message.get_body(("html",)).get_content()
         )
 
     def test_a_crash_with_a_chunk_in_flight_loses_no_mail(self):
