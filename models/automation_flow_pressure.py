@@ -216,7 +216,9 @@ class AutomationFlowTask(models.Model):
         policy = ContactPolicy()
         by_flow, capped = defaultdict(set), {}
         for step, tasks in self.grouped("step_id").items():
-            if not step._is_marketing_email():
+            # A step that cannot run (its template moved to another model)
+            # is put in error by its own run: nothing to read.
+            if not step._is_marketing_email() or step._execution_error():
                 continue
             try:
                 addresses = step._batch_addresses(tasks)
