@@ -23,11 +23,13 @@ const EVENT_LABELS = {
     bounced: _t("Bounced"),
     activity_done: _t("Activity done"),
     activity_cancelled: _t("Activity cancelled"),
+    unsubscribed: _t("Unsubscribed"),
 };
 const EVENT_CLASSES = {
     failed: "text-danger",
     bounced: "text-danger",
     activity_cancelled: "text-muted",
+    unsubscribed: "text-muted",
 };
 
 /** The flows a record is in: what comes next and the tasks done. */

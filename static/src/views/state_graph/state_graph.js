@@ -30,6 +30,7 @@ export const FIXED_COLORS = {
         approval_approved: "#16a34a",
         approval_rejected: "#dc2626",
         approval_decided: "#3b82f6",
+        unsubscribed: "#525252",
     },
 };
 
