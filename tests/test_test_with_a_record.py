@@ -62,7 +62,7 @@ class TestTestWithARecord(AutomationFlowCase):
         test.simulate_task_id = self.task(test, self.email)
         self.assertEqual(
             test.simulate_options,
-            "Sent, Failed to send, Opened, Clicked, Replied, Bounced",
+            "Sent, Failed to send, Opened, Clicked, Replied, Bounced, Unsubscribed",
         )
         self.simulate(test, self.email, "event:opened")
         self.assertTrue(self.task(test, self.email).opened_at)
