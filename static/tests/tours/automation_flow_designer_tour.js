@@ -49,6 +49,12 @@ registry.category("web_tour.tours").add("automation_flow_designer_tour", {
                         `The column's cards are ${widths.join(", ")} px wide`
                     );
                 }
+                const branchWidths = all
+                    .filter((card) => card.dataset.depth === "1")
+                    .map((card) => card.getBoundingClientRect().width);
+                if (Math.max(...branchWidths) >= widths[0]) {
+                    throw new Error("A branch's cards go past the column's");
+                }
                 console.log(
                     `automation_flow designer: 100 steps opened in ${Math.round(opened)} ms ` +
                         `(server ${tree.dataset.loadMs} ms, drawing ${tree.dataset.renderMs} ms), ` +
