@@ -214,6 +214,32 @@ class TestWebhookStep(AutomationFlowCase):
         cards = {card["event"]: card["count"] for card in self.step._designer_events()}
         self.assertEqual(cards, {"webhook_delivered": 2})
 
+    def test_designer_shows_the_call_and_its_branches(self):
+        tree = self.flow.get_step_tree()
+        card = next(step for step in tree["steps"] if step["id"] == self.step.id)
+        self.assertEqual(card["type_icon"], "fa-plug")
+        self.assertEqual(card["summary"], f"POST to {url_of(self.server)}")
+        self.assertEqual(
+            {key for key, _label in tree["triggers"]["webhook"]},
+            {"after_step", "webhook_delivered", "webhook_failed"},
+        )
+        self.assertEqual(
+            self.on_failure.schedule_description, "When the webhook failed for good"
+        )
+        # A task being called counts as running on its card.
+        with freeze_time(NOW):
+            self.flow._enroll()
+            self.tasks_of(self.step).with_context(**{SCHEDULER_RUN: True})._execute()
+        self.step.invalidate_recordset()
+        card = next(
+            step
+            for step in self.flow.get_step_tree()["steps"]
+            if step["id"] == self.step.id
+        )
+        self.assertEqual(
+            card["counters"], [{"state": "running", "label": "Running", "count": 2}]
+        )
+
     def test_server_error_is_retried_with_the_same_key(self):
         tasks = self.enroll_and_run((500, 0, "database down"), (500, 0, "down"))
         self.assertEqual(set(tasks.mapped("state")), {"scheduled"})
