@@ -87,6 +87,28 @@ class TestFlowTransfer(AutomationFlowCase):
             wait_domain="[('function', '=', 'Customer')]",
             expiry=5,
         )
+        # Step types added later travel too: their fields are found
+        # generically (a webhook, an assignment by rules, an approval).
+        webhook = cls.add_step(
+            flow,
+            "webhook",
+            name="Tell the shop",
+            webhook_url="https://shop.example.com/hooks/odoo",
+            webhook_field_ids=[(6, 0, field("res.partner", "email").ids)],
+        )
+        cls.add_step(
+            flow,
+            "assign",
+            parent=webhook,
+            name="Dispatch",
+            assign_field_id=field("res.partner", "user_id").id,
+            assign_method="rules",
+            assign_fallback_user_id=cls.manager.id,
+            assign_rule_ids=[
+                (0, 0, {"domain": "[('phone', '!=', False)]", "user_id": cls.user.id})
+            ],
+        )
+        cls.add_step(flow, "approval", name="Approve the discount")
 
     def export(self, flows, user=None):
         flows = flows.with_user(user or self.env.user)
@@ -107,7 +129,20 @@ class TestFlowTransfer(AutomationFlowCase):
         self.assertEqual(filename, "Abandoned_carts.json")
         document = json.loads(content)
         steps = document["flows"][0]["steps"]
-        self.assertEqual([step["step_type"] for step in steps], ["condition", "split"])
+        self.assertEqual(
+            [step["step_type"] for step in steps],
+            ["condition", "split", "webhook", "approval"],
+        )
+        self.assertEqual(
+            steps[2]["children"][0]["assign_rule_ids"],
+            [
+                {
+                    "domain": "[('phone', '!=', False)]",
+                    "user_id": {"xmlid": False, "name": self.user.name},
+                }
+            ],
+        )
+        self.assertEqual(steps[2]["webhook_field_ids"], [["res.partner", "email"]])
         reminder = steps[0]["children"][0]
         self.assertEqual(reminder["trigger"], "condition_yes")
         self.assertEqual(
