@@ -8,7 +8,8 @@ from aiosmtpd.controller import Controller
 
 from odoo import modules
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
 from odoo.tools import config
 
 from .common import AUTOMATION_MANAGER, AutomationFlowCase, new_flow_user
@@ -238,3 +239,43 @@ class TestEmailPreview(AutomationFlowCase):
         preview = self.preview(self.manager, self.partners[0])
         with self.assertRaisesRegex(UserError, "could not be sent"):
             preview.action_send_to_me()
+
+
+@tagged("post_install", "-at_install")
+class TestLaunchRpc(AutomationFlowCase, HttpCase):
+    """The buttons over JSON-RPC, as the web client calls them: a manager
+    without Settings confirms through the dialog; an Automation User cannot
+    start; the direct methods stay callable."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_flow_user(cls.env, "launch_rpc_manager", AUTOMATION_MANAGER)
+        cls.user = new_flow_user(cls.env, "launch_rpc_user")
+        cls.flow = cls.create_flow()
+        cls.email = cls.add_step(cls.flow, "email", name="Welcome")
+
+    def call_button(self, model, method, ids):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_button",
+            {"model": model, "method": method, "args": [ids], "kwargs": {}},
+        )
+
+    def test_confirm_over_rpc(self):
+        self.authenticate(self.user.login, self.user.login)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self.call_button("automation.flow", "action_start_on_demand", self.flow.ids)
+        self.authenticate(self.manager.login, self.manager.login)
+        action = self.call_button(
+            "automation.flow", "action_confirm_start_on_demand", self.flow.ids
+        )
+        self.assertEqual(action["res_model"], "automation.flow.launch")
+        self.call_button(action["res_model"], "action_confirm", [action["res_id"]])
+        self.authenticate(self.user.login, self.user.login)
+        action = self.call_button(
+            "automation.flow", "action_confirm_run", self.flow.ids
+        )
+        self.call_button(action["res_model"], "action_confirm", [action["res_id"]])
+        self.env.invalidate_all()
+        self.assertEqual(self.flow.state, "on_demand")
+        self.assertEqual(len(self.flow.enrollment_ids), 6)

@@ -95,28 +95,31 @@ class AutomationFlowStepPreview(models.TransientModel):
             )
 
     def _render(self):
-        """The rendered email: subject, sender, recipients, attachment names,
-        body, and the values of the mail (``_prepare_email_values``)."""
+        """The email as the step would send it: subject, sender, recipients,
+        attachment names, body, and its ``mail.mail`` values (from
+        ``_prepare_email_values``, before tracking)."""
         self._check_record()
         step = self.step_id
-        values = step._render_email(self.res_id)
-        partners = (
-            self.env["res.partner"].sudo().browse(values.get("partner_ids") or [])
+        rendered = step._render_email(self.res_id)
+        # Names of the template's attachments and reports, for the user who
+        # may read the record and the step (checked above).
+        attachments = self.env["ir.attachment"].sudo().browse(
+            rendered.get("attachment_ids") or []
+        ).mapped("name") + [name for name, _data in rendered.get("attachments") or []]
+        values = step._prepare_email_values(
+            self.env["automation.flow.task"], dict(rendered)
         )
-        recipients = [partner.email_formatted for partner in partners]
-        recipients += [
+        partners = (
+            self.env["res.partner"].sudo().browse(rendered.get("partner_ids") or [])
+        )
+        recipients = [partner.email_formatted for partner in partners] + [
             address
             for address in (values.get("email_to"), values.get("email_cc"))
             if address
         ]
-        attachments = self.env["ir.attachment"].sudo().browse(
-            values.get("attachment_ids") or []
-        ).mapped("name") + [name for name, _data in values.get("attachments") or []]
         return {
             "subject": values.get("subject"),
-            "email_from": (
-                step.mail_author_id.email_formatted or values.get("email_from")
-            ),
+            "email_from": values.get("email_from"),
             "recipients": ", ".join(recipients),
             "attachments": ", ".join(attachments),
             "body_html": values.get("body_html"),
@@ -156,9 +159,7 @@ class AutomationFlowStepPreview(models.TransientModel):
                 _("Set your email in your preferences to send yourself a test.")
             )
         rendered = self._render()
-        values = self.step_id._prepare_email_values(
-            self.env["automation.flow.task"], dict(rendered["values"])
-        )
+        values = dict(rendered["values"])
         # The test copy goes to the user alone and stays off the record's
         # chatter (no model, no record), out of the flow's tasks.
         values.update(
