@@ -13,8 +13,8 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.sql_db import db_connect
-from odoo.tests import BaseCase, freeze_time, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import BaseCase, HttpCase, freeze_time, tagged
+from odoo.tests.common import JsonRpcException, get_db_name
 from odoo.tools import mute_logger
 
 from ..engine import webhook
@@ -629,3 +629,68 @@ class TestWebhookCrash(BaseCase):
         self.assertEqual(self.states(), {"done": 12})
         self.assertEqual(len(self.server.received), 12)
         self.assertEqual(dict(successes(self.server)), dict.fromkeys(self.keys(), 1))
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookRpc(AutomationFlowCase, HttpCase):
+    """The doors of the web client: JSON-RPC as a manager without Settings,
+    an automation user and an internal user without the module's groups."""
+
+    def call_kw(self, model, method, args):
+        """The web client's call: its result, or raise ``JsonRpcException``
+        with the error's class and message."""
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": args,
+                        "kwargs": {},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        ).json()
+        if "error" in response:
+            data = response["error"]["data"]
+            raise JsonRpcException(
+                response["error"]["code"], f"{data['name']}: {data['message']}"
+            )
+        return response["result"]
+
+    def test_create_over_rpc_and_the_secret_stays_the_managers(self):
+        manager = new_flow_user(self.env, "webhook_rpc_manager", AUTOMATION_MANAGER)
+        user = new_flow_user(self.env, "webhook_rpc_user")
+        outsider = new_flow_user(self.env, "webhook_rpc_outsider", group=None)
+        flow = self.create_flow(name="RPC flow", user_id=manager.id)
+        values = {
+            "name": "Call",
+            "flow_id": flow.id,
+            "step_type": "webhook",
+            "webhook_url": "https://hooks.example.com/odoo",
+        }
+        self.authenticate(manager.login, manager.login)
+        with self.assertRaisesRegex(JsonRpcException, "must start with http"):
+            self.call_kw(
+                "automation.flow.step",
+                "create",
+                [{**values, "webhook_url": "hooks.example.com"}],
+            )
+        step_id = self.call_kw("automation.flow.step", "create", [values])
+        [read] = self.call_kw("automation.flow", "read", [flow.ids, ["webhook_secret"]])
+        self.assertEqual(len(read["webhook_secret"]), 64)
+        self.assertTrue(self.env["automation.flow.step"].browse(step_id).exists())
+        for login in (user.login, outsider.login):
+            self.authenticate(login, login)
+            with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+                self.call_kw("automation.flow", "read", [flow.ids, ["webhook_secret"]])
+            with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+                self.call_kw(
+                    "automation.flow.step",
+                    "create",
+                    [{**values, "name": "Another call"}],
+                )
