@@ -337,6 +337,23 @@ class TestWebhookStep(AutomationFlowCase):
         self.assertEqual(task.state, "done")
         self.assertEqual(len(successes(self.server)), 2)
 
+    def test_a_test_run_leaves_the_call_to_the_scheduler(self):
+        wizard = self.env["automation.flow.test"].create(
+            {"flow_id": self.flow.id, "res_id": self.contacts[0].id}
+        )
+        with freeze_time(NOW):
+            wizard.action_enroll()
+            wizard.action_run_next()
+        task = wizard.task_ids.filtered(lambda t: t.step_id == self.step)
+        self.assertEqual((task.state, task.is_test), ("scheduled", True))
+        self.assertFalse(self.server.received)
+        self.run_at(NOW)
+        self.assertEqual(task.state, "done")
+        self.assertEqual(
+            [r["headers"]["Idempotency-Key"] for r in self.server.received],
+            [task.webhook_idempotency_key],
+        )
+
     def test_interrupted_call_is_made_again_with_its_key(self):
         """A batch marked running and never called (the process died): the
         sweep schedules it again once its timeout and margin are over."""
