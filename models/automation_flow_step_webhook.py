@@ -36,6 +36,8 @@ MAX_TIMEOUT = 120
 # A running task is taken for interrupted once its call has had its timeout
 # and this many seconds more (the time to record the batch's answers).
 DEFAULT_RECOVERY_MARGIN = 300
+# How much of an answer's body is read (its start is kept on the task).
+READ_BYTES = 4096
 # Field types a payload cannot carry (files) or that hold no value.
 UNSENT_TYPES = ["binary", "one2many", "properties", "properties_definition"]
 DELIVERED = "delivered"
@@ -283,6 +285,17 @@ class AutomationFlowStep(models.Model):
             }
         return payloads
 
+    @api.model
+    def _read_start(self, response):
+        """The start of an answer's body, as text: a receiver answering
+        megabytes is not read to the end."""
+        try:
+            start = response.raw.read(READ_BYTES, decode_content=True)
+        except Exception:  # noqa: BLE001
+            # The status is the answer; its body is only shown.
+            return ""
+        return start.decode(response.encoding or "utf-8", errors="replace")
+
     def _call_webhook(self, session, data, key, secret):
         """POST ``data`` once; return ``(verdict, status, response, reason,
         retry seconds)`` (``engine/webhook.py``). Never raises for the
@@ -296,6 +309,7 @@ class AutomationFlowStep(models.Model):
                 headers=headers,
                 timeout=self.webhook_timeout,
                 allow_redirects=False,
+                stream=True,
             )
         except requests.Timeout:
             reason = Reason("webhook_no_answer", timeout=self.webhook_timeout)
@@ -310,7 +324,8 @@ class AutomationFlowStep(models.Model):
                 None,
             )
         status = response.status_code
-        text = webhook.excerpt(response.text)
+        with response:
+            text = webhook.excerpt(self._read_start(response))
         verdict = webhook.verdict(status)
         shown = text or response.reason or ""
         if verdict == webhook.DONE:
