@@ -32,6 +32,7 @@ from . import automation_flow_step_followers
 from . import automation_flow_step_approval
 from . import automation_flow_step_webhook
 from . import automation_flow_approval
+from . import automation_flow_demo
 from . import base_automation
 from . import ir_actions_server
 from . import ir_config_parameter

@@ -56,3 +56,4 @@ from . import test_ui_launch
 from . import test_step_removal
 from . import test_consent
 from . import test_contact_caps
+from . import test_demo

@@ -215,3 +215,29 @@ class TestUiTour(HttpCase):
             "automation_flow_designer_tour",
             login="admin",
         )
+
+    def test_first_hour_tour(self):
+        """The first hour on the demo: the running demo flow, its designer,
+        a step's reach, its statistics and a journey."""
+        flow = self.env.ref("automation_flow.demo_flow_welcome", False)
+        if not flow:
+            self.skipTest("the demo data is not installed")
+        # Three contacts the step's domain matches, one of them a company,
+        # which the flow's saved filter leaves out: 2 can reach the step.
+        self.env["res.partner"].create(
+            {"name": "Tour Corp", "email": "corp@tour.example.com", "is_company": True}
+        )
+        self.env.ref("automation_flow.demo_step_welcome_email").domain = repr(
+            [("name", "=like", "Tour %")]
+        )
+        self.start_tour(
+            "/odoo/action-automation_flow.action_automation_flow",
+            "automation_flow_first_hour_tour",
+            login="admin",
+        )
+        opened = flow.enrollment_ids.task_ids.filtered("opened_at")[:1]
+        self.start_tour(
+            f"/odoo/res.partner/{opened.res_id}",
+            "automation_flow_first_hour_journey_tour",
+            login="admin",
+        )
