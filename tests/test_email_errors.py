@@ -88,7 +88,12 @@ class TestEmailErrors(AutomationFlowEventCase, TransactionCase):
         # The sentence is searchable as users read it.
         Task = self.env["automation.flow.task"].with_user(self.reader)
         self.assertEqual(
-            len(Task.search([("error_message", "ilike", "Cannot reach the outgoing")])),
+            Task.search_count(
+                [
+                    ("flow_id", "=", self.flow.id),
+                    ("error_message", "ilike", "Cannot reach the outgoing"),
+                ]
+            ),
             2,
         )
 

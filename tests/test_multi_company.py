@@ -138,8 +138,14 @@ class TestMultiCompany(AutomationFlowCase):
             Enrollment.browse(self.flow_a.enrollment_ids[0].id).record_name  # noqa: B018
         with self.assertRaises(AccessError):
             self.flow_a.with_user(self.manager_b).name  # noqa: B018
+        # (The demo flow's enrollments are company A's too.)
         self.assertEqual(
-            len(Enrollment.with_user(self.manager_a).search([])), len(self.partners)
+            len(
+                Enrollment.with_user(self.manager_a).search(
+                    [("flow_id", "=", self.flow_a.id)]
+                )
+            ),
+            len(self.partners),
         )
 
     def test_scheduler_refuses_a_task_of_another_flows_step(self):
