@@ -731,7 +731,10 @@ class AutomationFlow(models.Model):
                     "kind": kind,
                     "branch": branch,
                     "schedule": step.schedule_description,
-                    "summary": step._designer_summary(),
+                    # The summary names the fields, templates and actions
+                    # the step uses, which automation users may not read
+                    # (ir.model.fields): labels of a step they may read.
+                    "summary": step.sudo()._designer_summary(),
                     "counters": [
                         {"state": state, "label": label, "count": count}
                         for state, label in state_labels
