@@ -107,17 +107,20 @@ class AutomationFlowStep(models.Model):
                 users=users,
                 field=field,
             )
+        count = len(self.assign_rule_ids)
+        # Singular and plural apart: "1 rules" reads wrong in any language.
+        rules = _("1 rule") if count == 1 else _("%s rules", count)
         if self.assign_fallback_user_id:
             return _(
-                "Assign the %(field)s by %(count)s rules, otherwise %(user)s",
+                "Assign the %(field)s by %(rules)s, otherwise %(user)s",
                 field=field,
-                count=len(self.assign_rule_ids),
+                rules=rules,
                 user=self.assign_fallback_user_id.name,
             )
         return _(
-            "Assign the %(field)s by %(count)s rules, otherwise skip",
+            "Assign the %(field)s by %(rules)s, otherwise skip",
             field=field,
-            count=len(self.assign_rule_ids),
+            rules=rules,
         )
 
     def _designer_events(self):

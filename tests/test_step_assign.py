@@ -154,6 +154,11 @@ class TestAssignStep(AutomationFlowCase):
             flow.get_step_tree()["steps"][0]["summary"],
             "Assign the Salesperson by 3 rules, otherwise Eva",
         )
+        step.assign_rule_ids[1:].unlink()
+        self.assertEqual(
+            flow.get_step_tree()["steps"][0]["summary"],
+            "Assign the Salesperson by 1 rule, otherwise Eva",
+        )
 
     def test_rules_without_fallback_skip_with_the_reason(self):
         flow, step = self.assign_rules()
