@@ -32,6 +32,7 @@ cannot do without) undoes it all and says what to fix.
 
 import json
 
+import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import _, api, models
@@ -213,6 +214,8 @@ class AutomationFlowTransfer(models.AbstractModel):
                     version=VERSION,
                 )
             )
+        if not document["flows"]:
+            raise UserError(_("The file holds no flow."))
         report = []
         flows = self.env["automation.flow"]
         try:
@@ -229,6 +232,22 @@ class AutomationFlowTransfer(models.AbstractModel):
                     missing="; ".join(missing),
                 )
             raise UserError(message) from error
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            psycopg2.Error,
+        ) as error:
+            # A value of the wrong kind (text for a list, an unknown choice…):
+            # the file was changed by hand or is damaged.
+            raise UserError(
+                _(
+                    "Nothing was imported: the file holds a value this database "
+                    "cannot use (%(error)s).",
+                    error=error,
+                )
+            ) from error
         return flows, report
 
     def _decode_flow(self, values, index, report):

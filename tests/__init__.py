@@ -16,6 +16,7 @@ from . import test_mail_gateway
 from . import test_ui_backend
 from . import test_ui_tour
 from . import test_ui_transfer_tour
+from . import test_ui_rule_preset_tour
 from . import test_statistics
 from . import test_reasons
 from . import test_sweeps

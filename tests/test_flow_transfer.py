@@ -219,6 +219,22 @@ class TestFlowTransfer(AutomationFlowCase):
                 "x.y, which is not installed",
             ),
             (json.dumps(document).encode(), "type teleport"),
+            (
+                json.dumps(
+                    {"format": "automation_flow", "version": 1, "flows": []}
+                ).encode(),
+                "holds no flow",
+            ),
+            (
+                content.replace(b'"reenroll_days": 12', b'"reenroll_days": [12]'),
+                "a value this database cannot use",
+            ),
+            (
+                content.replace(
+                    b'"reenroll_policy": "after_days"', b'"reenroll_policy": "never"'
+                ),
+                "a value this database cannot use",
+            ),
         ]
         for content, message in cases:
             with self.subTest(message), self.assertRefused(UserError, message):
