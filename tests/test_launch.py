@@ -125,6 +125,21 @@ class TestLaunchConfirmation(AutomationFlowCase):
         on_demand = open_dialog(flow.env, flow.action_confirm_start_on_demand())
         self.assertFalse(on_demand.needs_typing, "starting on demand enrolls nothing")
 
+    def test_one_record_reads_in_the_singular(self):
+        self.start(self.flow)
+        self.flow._enroll(self.partners[1:].ids)
+        flow = self.flow.with_user(self.manager)
+        run = open_dialog(flow.env, flow.action_confirm_run())
+        self.assertIn("This will enroll 1 record (Contact) now.", run.summary)
+        self.env["ir.config_parameter"].set_param(
+            "automation_flow.confirm_threshold", 0
+        )
+        run = open_dialog(flow.env, flow.action_confirm_run())
+        run.action_confirm()
+        run.typed_count = " 1 "
+        run.action_confirm()
+        self.assertEqual(len(self.enrolled()), 6)
+
     def test_rpc_keeps_the_direct_path(self):
         flow = self.flow.with_user(self.manager)
         self.assertTrue(flow.action_start_on_demand())

@@ -1,5 +1,7 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -76,11 +78,20 @@ class AutomationFlowLaunch(models.TransientModel):
             "count": formatLang(self.env, count, digits=0),
             "model": flow.model_id.name,
         }
+        one = count == 1
         if self.mode == "start_on_demand":
-            headline = _(
-                "The flow starts: %(count)s records (%(model)s) match it now. "
-                "They enter when you press Run now.",
-                **values,
+            headline = (
+                _(
+                    "The flow starts: 1 record (%(model)s) matches it now. It "
+                    "enters when you press Run now.",
+                    **values,
+                )
+                if one
+                else _(
+                    "The flow starts: %(count)s records (%(model)s) match it now. "
+                    "They enter when you press Run now.",
+                    **values,
+                )
             )
         elif not count:
             headline = _(
@@ -89,11 +100,21 @@ class AutomationFlowLaunch(models.TransientModel):
                 **values,
             )
         elif self.mode == "start_periodic":
-            headline = _(
-                "This will enroll %(count)s records (%(model)s) now, then the "
-                "new matching records at every run of the scheduler.",
-                **values,
+            headline = (
+                _(
+                    "This will enroll 1 record (%(model)s) now, then the new "
+                    "matching records at every run of the scheduler.",
+                    **values,
+                )
+                if one
+                else _(
+                    "This will enroll %(count)s records (%(model)s) now, then the "
+                    "new matching records at every run of the scheduler.",
+                    **values,
+                )
             )
+        elif one:
+            headline = _("This will enroll 1 record (%(model)s) now.", **values)
         else:
             headline = _(
                 "This will enroll %(count)s records (%(model)s) now.", **values
@@ -116,9 +137,9 @@ class AutomationFlowLaunch(models.TransientModel):
         if self.needs_typing and self.stage == "summary":
             self.stage = "type_count"
             return self._reopen()
-        if self.needs_typing and (self.typed_count or "").replace(",", "").replace(
-            ".", ""
-        ).strip() != str(self.record_count):
+        # "1,240", "1.240" and "1240" are the same number.
+        typed = re.sub(r"\D", "", self.typed_count or "")
+        if self.needs_typing and typed != str(self.record_count):
             raise UserError(
                 _(
                     "Type %(count)s, the number of records the flow enrolls, "
