@@ -424,7 +424,7 @@ class AutomationFlowTransfer(models.AbstractModel):
                         "created",
                         _(
                             "%(kind)s %(name)s",
-                            kind=comodel._description,
+                            kind=self._kind(comodel),
                             name=ref["name"],
                         ),
                     )
@@ -432,6 +432,10 @@ class AutomationFlowTransfer(models.AbstractModel):
         if not record:
             report.append(("unresolved", self._describe(ref, label)))
         return record
+
+    def _kind(self, comodel):
+        """The model's name in the user's language (Email Templates…)."""
+        return self.env["ir.model"]._get(comodel._name).name or comodel._description
 
     def _find_by_name(self, comodel, name):
         candidates = comodel.search([(comodel._rec_name or "name", "=", name)])
@@ -456,7 +460,7 @@ class AutomationFlowTransfer(models.AbstractModel):
                         "found",
                         _(
                             "%(kind)s %(name)s",
-                            kind=comodel._description,
+                            kind=self._kind(comodel),
                             name=candidate.display_name,
                         ),
                     )
@@ -470,7 +474,7 @@ class AutomationFlowTransfer(models.AbstractModel):
                 "created",
                 _(
                     "%(kind)s %(name)s",
-                    kind=comodel._description,
+                    kind=self._kind(comodel),
                     name=record.display_name,
                 ),
             )
