@@ -125,6 +125,29 @@ class TestTestWithARecord(AutomationFlowCase):
         self.assertFalse(self.task(test, no))
         self.assertIn("simulated", self.task(test, condition).error_message)
 
+    def test_approval_walked_by_simulation(self):
+        flow = self.create_flow(name="Approve")
+        approval = self.add_step(flow, "approval")
+        approved = self.add_step(
+            flow, "action", parent=approval, trigger="approval_approved"
+        )
+        rejected = self.add_step(
+            flow, "action", parent=approval, trigger="approval_rejected"
+        )
+        action = flow.with_user(self.manager).action_test()
+        test = (
+            self.env[action["res_model"]]
+            .with_user(self.manager)
+            .with_context(**action["context"])
+            .create({"res_id": self.partner.id})
+        )
+        test.action_enroll()
+        test.action_run_next()
+        self.assertEqual(self.task(test, approved).state, "waiting")
+        self.simulate(test, approval, "event:approval_rejected")
+        self.assertEqual(self.task(test, rejected).state, "scheduled")
+        self.assertEqual(self.task(test, approved).state, "cancelled")
+
     def test_automation_user_cannot_test(self):
         test = self.new_test()
         test.action_enroll()
