@@ -129,6 +129,16 @@ class TestConsent(ConsentCase, TransactionCase):
         )
         self.assertEqual(task.state, "skipped")
 
+    def test_who_sets_a_flow_transactional(self):
+        """An Automation Manager without Settings rights sets the switch and
+        the priority; an Automation User cannot."""
+        manager = new_flow_user(self.env, "consent_switch_manager", AUTOMATION_MANAGER)
+        user = new_flow_user(self.env, "consent_switch_user")
+        self.flow.with_user(manager).write({"transactional": True, "priority": "2"})
+        self.assertEqual((self.flow.transactional, self.flow.priority), (True, "2"))
+        with self.assertRaises(AccessError):
+            self.flow.with_user(user).transactional = False
+
     def test_opt_out_addresses_are_checked(self):
         with self.assertRaisesRegex(ValidationError, "not an email address"):
             self.env["automation.flow.optout"].create(
@@ -261,6 +271,17 @@ class TestUnsubscribeLink(ConsentCase, HttpCase):
                 self.assertNotIn("Traceback", response.text)
         self.assertFalse(self.optouts())
         self.assertFalse(self.env["mail.blacklist"].search([]))
+
+    def test_a_portal_user_uses_the_link_as_anyone(self):
+        """Logged in as a portal user, the link works as it does without a
+        session; the portal user reads no opt-out through the ORM."""
+        portal = new_flow_user(self.env, "consent_portal", group="base.group_portal")
+        self.authenticate("consent_portal", "consent_portal")
+        done = self.open(self.paths[self.ann_task], data={"choice": "flow"})
+        self.assertEqual(done.status_code, 200)
+        self.assertEqual(self.optouts(), ["ann@example.com"])
+        with self.assertRaises(AccessError):
+            self.env["automation.flow.optout"].with_user(portal).search([])
 
     def test_a_link_of_an_email_of_another_flow_binds_that_flow(self):
         """Moving the task to another flow (as a forger cannot) breaks the
