@@ -8,13 +8,12 @@ import tempfile
 import time
 from pathlib import Path
 from unittest import SkipTest
-from unittest.mock import patch
 
-from odoo import modules
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import config, mute_logger
+from odoo.tools import mute_logger
 
 from .common import AUTOMATION_USER, new_flow_user
+from .smtp import allow_real_smtp
 
 CATCHER = Path(__file__).resolve().parent.parent / "scripts" / "mail_catcher.py"
 
@@ -96,8 +95,7 @@ class TestMailCatcher(DemoCase):
         super().setUpClass()
         if not CATCHER.exists():
             raise SkipTest("scripts/ is not installed with the module")
-        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
-        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
+        allow_real_smtp(cls)
 
     def start_catcher(self):
         folder = tempfile.mkdtemp(prefix="automation_flow_mails_")

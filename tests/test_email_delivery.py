@@ -1,46 +1,13 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import email
-import email.policy
-import logging
-import socket
 from datetime import timedelta
 from unittest.mock import patch
 
-from aiosmtpd.controller import Controller
-
-from odoo import modules
 from odoo.tests import TransactionCase, freeze_time, tagged
-from odoo.tools import config, mute_logger
+from odoo.tools import mute_logger
 
 from .common import NOW, OFFER_URL, AutomationFlowEventCase
-
-REFUSED = "bob@example.com"
-
-
-class SmtpSink:
-    """An SMTP server that keeps what it receives and refuses ``REFUSED``."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == REFUSED:
-            return "550 5.1.1 <bob@example.com>: Recipient address rejected"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.SMTP)
-        )
-        return "250 OK"
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .smtp import SmtpSink, allow_real_smtp, sink_server, start_sink
 
 
 @tagged("post_install", "-at_install")
@@ -51,27 +18,11 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Odoo stops short of SMTP under tests: let it really send, to the
-        # local server only (the flow's step names it, and the command
-        # line's server is blanked).
-        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
-        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
-        # aiosmtpd logs every SMTP command at INFO.
-        smtpd_logger = logging.getLogger("mail.log")
-        cls.addClassCleanup(smtpd_logger.setLevel, smtpd_logger.level)
-        smtpd_logger.setLevel(logging.WARNING)
+        # The flow's step names the local server.
+        allow_real_smtp(cls)
         cls.sink = SmtpSink()
-        cls.smtpd = Controller(cls.sink, hostname="127.0.0.1", port=free_port())
-        cls.smtpd.start()
-        cls.addClassCleanup(cls.smtpd.stop)
-        cls.mail_server = cls.env["ir.mail_server"].create(
-            {
-                "name": "Local sink",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtpd.port,
-                "smtp_encryption": "none",
-            }
-        )
+        cls.smtpd = start_sink(cls.addClassCleanup, cls.sink)
+        cls.mail_server = sink_server(cls.env, cls.smtpd.port)
         cls.email_step.mail_server_id = cls.mail_server
 
     def setUp(self):

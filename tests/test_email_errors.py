@@ -1,17 +1,13 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import logging
-from unittest.mock import patch
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from odoo import modules
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import config, mute_logger
+from odoo.tools import mute_logger
 
 from .common import AUTOMATION_USER, AutomationFlowEventCase, new_flow_user
-from .test_email_delivery import SmtpSink, free_port
+from .smtp import allow_real_smtp, free_port, sink_server, start_sink
 
 
 def refuse_everyone(server, session, envelope, mechanism, auth_data):
@@ -27,23 +23,11 @@ class TestEmailErrors(AutomationFlowEventCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
-        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
-        smtpd_logger = logging.getLogger("mail.log")
-        cls.addClassCleanup(smtpd_logger.setLevel, smtpd_logger.level)
-        smtpd_logger.setLevel(logging.WARNING)
+        allow_real_smtp(cls)
         cls.reader = new_flow_user(cls.env, "smtp_error_reader", AUTOMATION_USER)
 
     def use_server(self, port, **values):
-        server = self.env["ir.mail_server"].create(
-            {
-                "name": "Local",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": port,
-                "smtp_encryption": "none",
-                **values,
-            }
-        )
+        server = sink_server(self.env, port, **values)
         self.email_step.mail_server_id = server
         return server
 
@@ -56,12 +40,7 @@ class TestEmailErrors(AutomationFlowEventCase, TransactionCase):
         return tasks.with_user(self.reader)
 
     def start_sink(self, **options):
-        controller = Controller(
-            SmtpSink(), hostname="127.0.0.1", port=free_port(), **options
-        )
-        controller.start()
-        self.addCleanup(controller.stop)
-        return controller.port
+        return start_sink(self.addCleanup, **options).port
 
     def test_connection_refused(self):
         # Nobody listens on it: the port was bound, then closed.

@@ -1,19 +1,13 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import ast
-import logging
-from unittest.mock import patch
 
-from aiosmtpd.controller import Controller
-
-from odoo import modules
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
-from odoo.tools import config
 
 from .common import AUTOMATION_MANAGER, AutomationFlowCase, new_flow_user
-from .test_email_delivery import SmtpSink, free_port
+from .smtp import SmtpSink, allow_real_smtp, free_port, sink_server, start_sink
 
 
 def open_dialog(env, action):
@@ -156,23 +150,10 @@ class TestEmailPreview(AutomationFlowCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
-        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
-        smtpd_logger = logging.getLogger("mail.log")
-        cls.addClassCleanup(smtpd_logger.setLevel, smtpd_logger.level)
-        smtpd_logger.setLevel(logging.WARNING)
+        allow_real_smtp(cls)
         cls.sink = SmtpSink()
-        cls.smtpd = Controller(cls.sink, hostname="127.0.0.1", port=free_port())
-        cls.smtpd.start()
-        cls.addClassCleanup(cls.smtpd.stop)
-        mail_server = cls.env["ir.mail_server"].create(
-            {
-                "name": "Local sink",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtpd.port,
-                "smtp_encryption": "none",
-            }
-        )
+        cls.smtpd = start_sink(cls.addClassCleanup, cls.sink)
+        mail_server = sink_server(cls.env, cls.smtpd.port)
         cls.manager = new_flow_user(cls.env, "preview_manager", AUTOMATION_MANAGER)
         cls.user = new_flow_user(cls.env, "preview_user")
         (cls.manager | cls.user).email = "me@example.com"

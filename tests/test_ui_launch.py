@@ -1,15 +1,10 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import logging
-from unittest.mock import patch
 
-from aiosmtpd.controller import Controller
 
-from odoo import modules
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config
 
-from .test_email_delivery import SmtpSink, free_port
+from .smtp import SmtpSink, allow_real_smtp, sink_server, start_sink
 
 # What the dry run must leave as it found it.
 COUNTED = (
@@ -30,15 +25,9 @@ class TestUiLaunch(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.startClassPatcher(patch.object(modules.module, "current_test", False))
-        cls.startClassPatcher(patch.dict(config.options, {"smtp_server": ""}))
-        smtpd_logger = logging.getLogger("mail.log")
-        cls.addClassCleanup(smtpd_logger.setLevel, smtpd_logger.level)
-        smtpd_logger.setLevel(logging.WARNING)
+        allow_real_smtp(cls)
         cls.sink = SmtpSink()
-        cls.smtpd = Controller(cls.sink, hostname="127.0.0.1", port=free_port())
-        cls.smtpd.start()
-        cls.addClassCleanup(cls.smtpd.stop)
+        cls.smtpd = start_sink(cls.addClassCleanup, cls.sink)
         cls.admin = cls.env.ref("base.user_admin")
         cls.admin.email = "admin@tour.automation.example.com"
         Partner = cls.env["res.partner"]
@@ -61,14 +50,7 @@ class TestUiLaunch(HttpCase):
                 "attachment_ids": [(0, 0, {"name": "terms.pdf", "datas": "JVBERi0="})],
             }
         )
-        sink = cls.env["ir.mail_server"].create(
-            {
-                "name": "Local sink",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": cls.smtpd.port,
-                "smtp_encryption": "none",
-            }
-        )
+        sink = sink_server(cls.env, cls.smtpd.port)
         cls.flow = cls.env["automation.flow"].create(
             {
                 "name": "Launch tour",
