@@ -356,33 +356,10 @@ class AutomationFlowTask(models.Model):
             skipped._set_skipped(Reason("contact_cap_skipped", days=max_days))
         if not deferred:
             return
-        self.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                """UPDATE automation_flow_task task
-                   SET scheduled_at = held.at, reason_code = 'contact_cap',
-                       reason_params = held.params::jsonb,
-                       cap_deferred_at = COALESCE(task.cap_deferred_at, %(now)s),
-                       write_date = %(now)s, write_uid = %(uid)s
-                   FROM unnest(%(ids)s::int4[], %(ats)s::timestamp[],
-                               %(params)s::text[]) AS held(id, at, params)
-                   WHERE task.id = held.id AND task.state = %(scheduled)s""",
-                ids=[row[0] for row in deferred],
-                ats=[row[1] for row in deferred],
-                params=[json.dumps({"at": moment(row[1], zone)}) for row in deferred],
-                now=now,
-                uid=self.env.uid,
-                scheduled=states.TASK_SCHEDULED,
-            )
-        )
-        self.invalidate_recordset(
+        self._hold_until(
             [
-                "scheduled_at",
-                "reason_code",
-                "reason_params",
-                "error_message",
-                "cap_deferred_at",
-                "write_date",
-                "write_uid",
-            ]
+                (task_id, until, "contact_cap", json.dumps({"at": moment(until, zone)}))
+                for task_id, until in deferred
+            ],
+            "cap_deferred_at",
         )

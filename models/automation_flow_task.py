@@ -397,6 +397,46 @@ class AutomationFlowTask(models.Model):
             **reason_values(Reason("retrying", count=attempt, error=error)),
         }
 
+    def _hold_until(self, rows, stamp):
+        """Hold scheduled tasks back, in one ``UPDATE``: ``rows`` are
+        ``(task id, until, reason code, reason parameters as JSON)``;
+        ``stamp`` is the column keeping when the task was first held (by
+        the send window, by the contact cap)."""
+        now = fields.Datetime.now()
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE automation_flow_task task
+                   SET scheduled_at = held.at, reason_code = held.code,
+                       reason_params = held.params::jsonb,
+                       %(stamp)s = COALESCE(task.%(stamp)s, %(now)s),
+                       write_date = %(now)s, write_uid = %(uid)s
+                   FROM unnest(%(ids)s::int4[], %(ats)s::timestamp[],
+                               %(codes)s::varchar[], %(params)s::text[])
+                        AS held(id, at, code, params)
+                   WHERE task.id = held.id AND task.state = %(scheduled)s""",
+                stamp=SQL.identifier(stamp),
+                ids=[row[0] for row in rows],
+                ats=[row[1] for row in rows],
+                codes=[row[2] for row in rows],
+                params=[row[3] for row in rows],
+                now=now,
+                uid=self.env.uid,
+                scheduled=states.TASK_SCHEDULED,
+            )
+        )
+        self.browse([row[0] for row in rows]).invalidate_recordset(
+            [
+                "scheduled_at",
+                "reason_code",
+                "reason_params",
+                "error_message",
+                stamp,
+                "write_date",
+                "write_uid",
+            ]
+        )
+
     def _set_scheduled(self, at):
         self._transition(
             states.TASK_SCHEDULED,

@@ -20,9 +20,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
-from ..engine import schedule, states, triggers, windows
+from ..engine import schedule, triggers, windows
 from ..reasons import moment
 
 WINDOW_MODES = [
@@ -429,38 +428,7 @@ class AutomationFlowTask(models.Model):
             for (code, at, zone), ids in held.items()
             for task_id in ids
         ]
-        self.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                """UPDATE automation_flow_task task
-                   SET scheduled_at = held.at, reason_code = held.code,
-                       reason_params = held.params::jsonb,
-                       window_deferred_at = COALESCE(task.window_deferred_at, %(now)s),
-                       write_date = %(now)s, write_uid = %(uid)s
-                   FROM unnest(%(ids)s::int4[], %(ats)s::timestamp[],
-                               %(codes)s::varchar[], %(params)s::text[])
-                        AS held(id, at, code, params)
-                   WHERE task.id = held.id AND task.state = %(scheduled)s""",
-                ids=[row[0] for row in rows],
-                ats=[row[1] for row in rows],
-                codes=[row[2] for row in rows],
-                params=[row[3] for row in rows],
-                now=now,
-                uid=self.env.uid,
-                scheduled=states.TASK_SCHEDULED,
-            )
-        )
-        self.invalidate_recordset(
-            [
-                "scheduled_at",
-                "reason_code",
-                "reason_params",
-                "error_message",
-                "window_deferred_at",
-                "write_date",
-                "write_uid",
-            ]
-        )
+        self._hold_until(rows, "window_deferred_at")
         held_ids = {row[0] for row in rows}
         return self.filtered(lambda task: task.id not in held_ids)
 
