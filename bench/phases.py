@@ -19,6 +19,7 @@ from pathlib import Path
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL, config
+from odoo.tools.mail import generate_tracking_message_id, html2plaintext
 
 PLAIN_DOMAIN = "%@bench.example"
 DUPLICATE_DOMAIN = "%@dup.example"
@@ -682,8 +683,9 @@ def phase_prepare_crash(env, args):
 
 def phase_floor(env, args):
     """Odoo's primitives alone on the same N contacts: render the flow's
-    template per batch, build each message and send it, over one SMTP
-    connection; no engine, no ``mail.mail``, no chatter."""
+    template per batch, build each message (HTML and plain text parts, as
+    every mail Odoo sends) and send it, over one SMTP connection; no engine,
+    no ``mail.mail``, no chatter."""
     server = use_sink(env, args.child_smtp_port)
     template = env["mail.template"].search([("name", "=", "Bench: news")], limit=1)
     partners = env["res.partner"].search(
@@ -700,12 +702,18 @@ def phase_floor(env, args):
             )
             for res_id in res_ids:
                 values = rendered[res_id]
+                # The same parts as a flow's email (an HTML body and its
+                # plain text alternative, as Odoo sends every mail) and a
+                # Message-Id of its own.
                 message = MailServer.build_email(
                     values["email_from"],
                     [values["email_to"]],
                     values["subject"],
                     values["body_html"],
+                    body_alternative=html2plaintext(values["body_html"]),
+                    message_id=generate_tracking_message_id(f"bench-{res_id}"),
                     subtype="html",
+                    subtype_alternative="plain",
                 )
                 MailServer.send_email(
                     message, mail_server_id=server.id, smtp_session=smtp

@@ -45,8 +45,9 @@ process (Odoo's registry included, which is what a cron worker holds):
    batch is committed), to an SMTP sink on 127.0.0.1 (in this process) that
    counts what it receives;
 10. ``floor``: Odoo's primitives alone on the same N contacts and sink: the
-   template rendered per batch, each message built (``build_email``) and
-   sent over one SMTP connection, no engine and no ``mail.mail``. The run
+   template rendered per batch, each message built (``build_email``, with
+   the HTML and plain text parts of every mail Odoo sends) and sent over one
+   SMTP connection, no engine and no ``mail.mail``. The run
    reports the end to end cost per record over the floor's;
 11. ``crash``: the flow of phase 9 on a real Odoo server with a cron
    thread, sending to the sink, killed with SIGKILL ``--crash-kills`` times
@@ -67,6 +68,7 @@ phase per process (``run.py --child <phase>``).
 
 import argparse
 import concurrent.futures
+import cProfile
 import http.client
 import json
 import os
@@ -160,6 +162,12 @@ def parse_args(argv=None):
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--markdown", help="also write them as a Markdown table")
     parser.add_argument("--data-dir", help="Odoo data dir (default: a temp dir)")
+    parser.add_argument(
+        "--profile",
+        help="write a cProfile of each phase's process to this directory "
+        "(<N>-<phase>.prof; read it with pstats or snakeviz); the times "
+        "measured then include the profiler's overhead",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-db", help=argparse.SUPPRESS)
     parser.add_argument("--child-size", type=int, help=argparse.SUPPRESS)
@@ -263,6 +271,8 @@ class Bench:
             command.append("--transactional")
         if smtp_port:
             command.append(f"--child-smtp-port={smtp_port}")
+        if self.args.profile:
+            command.append(f"--profile={Path(self.args.profile).resolve()}")
         log_path = self.tmp / f"{db}-{phase}-{time.monotonic_ns()}.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -829,7 +839,17 @@ def main():
         sys.path.insert(0, str(BENCH_DIR))
         import phases  # noqa: PLC0415 (imports Odoo: only in the child)
 
-        phases.child_main(args)
+        if not args.profile:
+            phases.child_main(args)
+            return
+        profile_dir = Path(args.profile)
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        cProfile.runctx(
+            "phases.child_main(args)",
+            globals(),
+            {"phases": phases, "args": args},
+            str(profile_dir / f"{args.child_size}-{args.child}.prof"),
+        )
         return
     results = Bench(args).run()
     text = json.dumps(results, indent=2, default=str)

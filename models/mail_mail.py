@@ -1,9 +1,14 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+import smtplib
+from collections import defaultdict
 
-from odoo import api, models
-from odoo.tools import SQL, config, split_every
+import psycopg2
+
+from odoo import _, api, models
+from odoo.tools import SQL, config, exception_to_unicode, split_every
+from odoo.tools.mail import email_split_and_format
 
 from ..engine import smtp_errors
 from ..reasons import Reason, field_label
@@ -14,9 +19,9 @@ DEFAULT_CHUNK_SIZE = 100
 # The context key under which ``_automation_flow_send`` collects the outcome
 # of each mail of a chunk, recorded on the tasks once per chunk.
 DELIVERY = "automation_flow_delivery"
-# The failures after which Odoo still deletes an auto-deleted mail, as its
-# ``_postprocess_sent_message`` does (no failure: sent).
-DELETED_AFTER = (False, "mail_email_invalid", "mail_email_missing")
+# The failures whose reason Odoo's ``_send`` passes to
+# ``_postprocess_sent_message`` (not those of invalid recipients).
+FAILED_WITH_REASON = ("unknown", "mail_from_invalid", "mail_from_missing")
 
 
 class DeliveryOutcomes:
@@ -60,10 +65,9 @@ class MailMail(models.Model):
 
         Each chunk is one transaction: its mails are locked (a mail that
         Odoo's mail queue is sending is skipped and left to it), read at
-        once, sent by Odoo's ``send`` over one SMTP session per server (its
-        outgoing server choice, bounce headers, states, failure reasons and
-        chatter notifications), then the tasks record the chunk's outcome
-        in one event per kind, and the chunk commits. A crash while a chunk
+        once, sent over one SMTP session per server
+        (``_automation_flow_send_chunk``), then the tasks record the chunk's
+        outcome in one event per kind, and the chunk commits. A crash while a chunk
         is in flight rolls it back: its mails are outgoing again and sent
         by the next run, so at most a chunk (``automation_flow.
         mail_chunk_size``, 100) is sent twice, and none is lost.
@@ -86,7 +90,7 @@ class MailMail(models.Model):
             chunk = self.browse([row[0] for row in self.env.cr.fetchall()])
             if not chunk:
                 continue
-            # Odoo's loop reads each mail alone: fill the cache for all.
+            # Each mail is read alone while it is sent: fill the cache for all.
             for records in (chunk, chunk.mail_message_id, chunk.recipient_ids):
                 records.fetch(
                     [
@@ -96,22 +100,9 @@ class MailMail(models.Model):
                     ]
                 )
             tasks = self._automation_flow_tasks(chunk.ids)
-            # Odoo deletes an auto-deleted mail as soon as it is sent, which
-            # empties the cache the next mail reads from: the chunk deletes
-            # them together at its end instead.
-            auto_deleted = chunk.filtered("auto_delete")
-            auto_deleted.auto_delete = False
             delivery = DeliveryOutcomes()
-            chunk.with_context(**{DELIVERY: delivery}).send()
+            chunk.with_context(**{DELIVERY: delivery})._automation_flow_send_chunk()
             self._automation_flow_record_delivery(delivery.rows, tasks)
-            done_ids = {
-                mail_id
-                for mail_id, _state, _reason, failure_type in delivery.rows
-                if (failure_type or False) in DELETED_AFTER
-            }
-            done = auto_deleted.browse(done_ids) & auto_deleted
-            (auto_deleted - done).auto_delete = True
-            done.unlink()
             sent += len(chunk)
             if commit:
                 # The chunk left: commit its states so that it never leaves
@@ -119,6 +110,176 @@ class MailMail(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()
         return sent
+
+    def _automation_flow_send_chunk(self):
+        """Send these mails as Odoo's ``send`` does, without its per-mail
+        statements.
+
+        Odoo's ``send`` / ``_send`` pick the outgoing server, build each
+        message (``_prepare_outgoing_list``, ``build_email``: bounce and
+        return-path headers, attachments, the flows' List-Unsubscribe
+        headers) and send it, but write each mail twice and search its
+        notifications twice: about 20 statements per mail, and a cache
+        emptied by each write that the next mail reads again. Here the same
+        steps run per mail, and the outcome is written once per kind for
+        the chunk: one ``write`` and one ``_postprocess_sent_message`` for
+        the mails sent, one of each per failure. The chunk is one
+        transaction whose mails are locked (``_automation_flow_send``): no
+        write at the end can wait for another, and a crash rolls the whole
+        chunk back to outgoing, so Odoo's "exception" mark before each
+        mail is not needed.
+        """
+        IrMailServer = self.env["ir.mail_server"]
+        with_unfollow_link = self.filtered(
+            lambda mail: mail.body_html and "/mail/unfollow" in mail.body_html
+        )
+        follower_status = (
+            self.env["mail.followers"]._get_mail_recipients_follower_status(
+                with_unfollow_link.ids
+            )
+            if with_unfollow_link
+            else None
+        )
+        # {(state, failure reason, failure type): [mails, success partner ids]}
+        outcomes = defaultdict(lambda: [self.browse(), []])
+        for (
+            server_id,
+            alias_domain_id,
+            smtp_from,
+            mail_ids,
+        ) in self._split_by_mail_configuration():
+            batch = self.browse(mail_ids)
+            try:
+                smtp_session = IrMailServer.connect(
+                    mail_server_id=server_id, smtp_from=smtp_from
+                )
+            except Exception as error:  # noqa: BLE001 (as Odoo's send)
+                outcome = outcomes[
+                    "exception", exception_to_unicode(error), "mail_smtp"
+                ]
+                outcome[0] |= batch
+                continue
+            alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
+            try:
+                for mail in batch:
+                    state, reason, failure_type, success_pids = (
+                        mail._automation_flow_send_one(
+                            smtp_session,
+                            IrMailServer.browse(server_id),
+                            alias_domain,
+                            follower_status,
+                        )
+                    )
+                    outcome = outcomes[state, reason, failure_type]
+                    outcome[0] |= mail
+                    outcome[1] += success_pids
+            finally:
+                smtp_session.quit()
+        for (state, reason, failure_type), (mails, success_pids) in outcomes.items():
+            values = {"state": state, "failure_reason": reason}
+            if state == "exception":
+                values["failure_type"] = failure_type
+            mails.write(values)
+            mails._postprocess_sent_message(
+                success_pids=success_pids,
+                # Odoo's ``_send`` names no reason when no recipient was valid.
+                failure_reason=reason if failure_type in FAILED_WITH_REASON else False,
+                failure_type=failure_type,
+            )
+
+    def _automation_flow_send_one(
+        self, smtp_session, mail_server, alias_domain, follower_status
+    ):
+        """Send this mail over ``smtp_session`` as Odoo's ``_send`` does;
+        return its outcome: ``(state, failure reason, failure type, ids of
+        the partners it reached)``. Errors of the database or of the SMTP
+        session stop the chunk, as they stop Odoo's loop."""
+        self.ensure_one()
+        IrMailServer = self.env["ir.mail_server"]
+        success_pids, failure_type, sent = [], None, False
+        try:
+            emails_from = email_split_and_format(self.email_from)
+            email_from = emails_from[0] if emails_from else self.email_from
+            for email in self._prepare_outgoing_list(
+                mail_server=mail_server or self.mail_server_id,
+                recipients_follower_status=follower_status,
+            ):
+                context = {"send_validated_to": email.pop("email_to_normalized", [])}
+                if alias_domain:
+                    context.update(
+                        domain_notifications_email=alias_domain.default_from_email,
+                        domain_bounce_address=email["headers"].get("Return-Path")
+                        or alias_domain.bounce_email,
+                    )
+                Sender = IrMailServer.with_context(**context)
+                message = Sender.build_email(
+                    email_from=email_from,
+                    email_to=email["email_to"],
+                    subject=email["subject"],
+                    body=email["body"],
+                    body_alternative=email["body_alternative"],
+                    email_cc=email["email_cc"],
+                    reply_to=email["reply_to"],
+                    attachments=email["attachments"],
+                    message_id=email["message_id"],
+                    references=email["references"],
+                    object_id=email["object_id"],
+                    subtype="html",
+                    subtype_alternative="plain",
+                    headers=email["headers"],
+                )
+                partner_id = email.pop("partner_id", None)
+                try:
+                    Sender.send_email(
+                        message,
+                        mail_server_id=self.mail_server_id.id,
+                        smtp_session=smtp_session,
+                    )
+                except AssertionError as error:
+                    if str(error) != IrMailServer.NO_VALID_RECIPIENT:
+                        raise
+                    # Odoo's ``_send``: the mail's other recipients still get it.
+                    if email.get("email_to") or failure_type == "mail_email_invalid":
+                        failure_type = "mail_email_invalid"
+                    else:
+                        failure_type = "mail_email_missing"
+                    continue
+                sent = True
+                if partner_id:
+                    success_pids.append(partner_id)
+        except (MemoryError, psycopg2.Error, smtplib.SMTPServerDisconnected):
+            raise
+        except Exception as error:  # noqa: BLE001 (one mail never fails its chunk)
+            reason, failure_type = self._automation_flow_failure(error)
+            _logger.exception("failed sending mail (id: %s) due to %s", self.id, reason)
+            return "exception", reason, failure_type, success_pids
+        if sent:
+            return "sent", False, failure_type, success_pids
+        # Odoo's ``_send`` leaves this on a mail none of whose recipients
+        # was valid.
+        reason = _(
+            "Error without exception. Probably due to sending an email without "
+            "computed recipients."
+        )
+        return "exception", reason, failure_type, success_pids
+
+    @api.model
+    def _automation_flow_failure(self, error):
+        """``(failure reason, failure type)`` of a mail whose sending raised
+        ``error``, as Odoo's ``_send`` names them."""
+        IrMailServer = self.env["ir.mail_server"]
+        reason = failure_type = None
+        if isinstance(error, AssertionError):
+            code = error.args[0] if error.args else None
+            if len(error.args) > 1 and code == IrMailServer.NO_VALID_FROM:
+                reason = str(error.args[1])
+            else:
+                reason = code
+            if code == IrMailServer.NO_VALID_FROM:
+                failure_type = "mail_from_invalid"
+            elif code in (IrMailServer.NO_FOUND_FROM, IrMailServer.NO_FOUND_SMTP_FROM):
+                failure_type = "mail_from_missing"
+        return reason or exception_to_unicode(error), failure_type or "unknown"
 
     @api.model
     def _automation_flow_tasks(self, mail_ids):

@@ -13,6 +13,13 @@ from aiosmtpd.controller import Controller
 from odoo import modules
 from odoo.tools import config
 
+# What logs a mail that could not be sent: Odoo's mail queue, and the
+# scheduler's chunks (models/mail_mail.py).
+MAIL_LOGGERS = (
+    "odoo.addons.mail.models.mail_mail",
+    "odoo.addons.automation_flow.models.mail_mail",
+)
+
 REFUSED = "bob@example.com"
 
 

@@ -13,7 +13,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .common import AUTOMATION_USER, new_flow_user
-from .smtp import allow_real_smtp
+from .smtp import MAIL_LOGGERS, allow_real_smtp
 
 CATCHER = Path(__file__).resolve().parent.parent / "scripts" / "mail_catcher.py"
 
@@ -121,7 +121,7 @@ class TestMailCatcher(DemoCase):
         enrollment = self.flow._enroll(res_ids=partner.ids)
         self.assertEqual(len(enrollment), 1)
         Task = self.env["automation.flow.task"]
-        with mute_logger("odoo.addons.mail.models.mail_mail"):
+        with mute_logger(*MAIL_LOGGERS):
             Task._process_due_tasks(send_mails=True)
         task = enrollment.task_ids.filtered(lambda t: t.step_id == self.email_step)
         self.assertEqual((task.state, task.email_state), ("done", "sent"))

@@ -7,7 +7,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .common import AUTOMATION_USER, AutomationFlowEventCase, new_flow_user
-from .smtp import allow_real_smtp, free_port, sink_server, start_sink
+from .smtp import MAIL_LOGGERS, allow_real_smtp, free_port, sink_server, start_sink
 
 
 def refuse_everyone(server, session, envelope, mechanism, auth_data):
@@ -33,7 +33,7 @@ class TestEmailErrors(AutomationFlowEventCase, TransactionCase):
 
     def failed_tasks(self):
         tasks = self.queue_emails()
-        with mute_logger("odoo.addons.mail.models.mail_mail"):
+        with mute_logger(*MAIL_LOGGERS):
             self.send_emails(tasks)
         self.assertEqual(set(tasks.mapped("state")), {"error"})
         self.assertEqual(set(tasks.mapped("email_state")), {"failed"})
@@ -103,7 +103,7 @@ class TestEmailErrors(AutomationFlowEventCase, TransactionCase):
         port = self.start_sink()
         self.use_server(port)
         tasks = self.queue_emails()
-        with mute_logger("odoo.addons.mail.models.mail_mail"):
+        with mute_logger(*MAIL_LOGGERS):
             self.send_emails(tasks)
         ann, bob = tasks.with_user(self.reader)
         self.assertEqual((ann.state, bob.state), ("done", "error"))
