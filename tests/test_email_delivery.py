@@ -3,6 +3,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
@@ -119,6 +120,53 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
             batch_sent.get_body(("html",)).get_content(),
             queue_sent.get_body(("html",)).get_content(),
         )
+
+    def test_a_chunk_ends_each_mail_as_the_mail_queue_does(self):
+        """Sent, refused by the server, without a valid recipient: each mail
+        of a chunk ends as Odoo's own sending ends the same mail (state,
+        failure type and reason; deleted when sent or without a valid
+        recipient), and the other mails of the chunk still leave."""
+        template = self.queue_emails()[0].mail_mail_id
+        addresses = {
+            "sent": "ann@example.com",
+            "refused": "bob@example.com",
+            "invalid": "no address",
+        }
+
+        def mails():
+            return {
+                kind: template.copy(
+                    {
+                        "headers": template.headers,
+                        "recipient_ids": [Command.clear()],
+                        "email_to": address,
+                        "auto_delete": True,
+                    }
+                )
+                for kind, address in addresses.items()
+            }
+
+        def outcome(mail):
+            mail.invalidate_recordset()
+            if not mail.exists():
+                return "deleted"
+            return (mail.state, mail.failure_type, mail.failure_reason)
+
+        by_chunk, by_odoo = mails(), mails()
+        Mail = self.env["mail.mail"]
+        with mute_logger(*MAIL_LOGGERS):
+            Mail._automation_flow_send([mail.id for mail in by_chunk.values()])
+            self.assertEqual([m["To"] for m in self.sink.messages], ["ann@example.com"])
+            Mail.concat(*by_odoo.values()).send()
+        self.assertEqual(len(self.sink.messages), 2)
+        outcomes = {kind: outcome(mail) for kind, mail in by_chunk.items()}
+        self.assertEqual(
+            outcomes, {kind: outcome(mail) for kind, mail in by_odoo.items()}
+        )
+        self.assertEqual((outcomes["sent"], outcomes["invalid"]), ("deleted",) * 2)
+        state, failure_type, reason = outcomes["refused"]
+        self.assertEqual((state, failure_type), ("exception", "unknown"))
+        self.assertIn("Recipient address rejected", reason)
 
     def test_unsubscribe_headers_reach_the_smtp_server(self):
         """RFC 8058 headers on a marketing flow's email, whichever way it
