@@ -1,3 +1,4 @@
+from . import batch_defaults
 from . import automation_flow_domain_mixin
 from . import automation_flow_record_mixin
 from . import automation_flow

@@ -20,6 +20,7 @@ from odoo.tools import SQL
 from odoo.tools.mail import append_content_to_html
 
 from ..reasons import Reason
+from .automation_flow_step_email import RECIPIENT_FIELDS
 
 UNSUBSCRIBE_TOKEN_SCOPE = "automation_flow-unsubscribe"
 FLOW_ONLY = "flow"
@@ -152,18 +153,16 @@ class AutomationFlowStep(models.Model):
             )
         return addresses
 
-    def _batch_addresses(self, tasks):
-        """``{task id: address}`` of the email step's tasks, from its
-        template's recipients alone (the body is not rendered)."""
+    def _render_recipients(self, tasks):
+        """``{res_id: values}`` of the email step's recipients for the
+        records of ``tasks``, from its template's recipient fields alone
+        (the body is not rendered), as the step renders them."""
         self.ensure_one()
         # The template is the flow's, rendered whoever runs the scheduler.
         template = self.mail_template_id.sudo()
-        res_ids = list(set(tasks.mapped("res_id")))
-        recipients = template._generate_template_recipients(
-            res_ids, ["email_to", "partner_to"]
+        return template._generate_template(
+            list(set(tasks.mapped("res_id"))), RECIPIENT_FIELDS
         )
-        addresses = self._recipient_addresses(recipients)
-        return {task.id: addresses.get(task.res_id) for task in tasks}
 
     def _add_unsubscribe(self, tasks, values_list, addresses):
         """Give each marketing email an unsubscribe link (at the end of the

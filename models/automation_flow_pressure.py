@@ -48,6 +48,9 @@ class ContactPolicy:
     def __init__(self):
         # {task id: normalized address (or False)}
         self.addresses = {}
+        # {step id: {res_id: recipient values}}: the template's recipients
+        # rendered for the addresses, which the email step sends to.
+        self.recipients = {}
         # {(flow id, address): Reason}
         self.excluded = {}
         # {company id: (day cap, week cap, maximum deferral in days, zone)}
@@ -59,6 +62,8 @@ class ContactPolicy:
         """Add what ``other`` read for other tasks; counts already here
         stay (they include the emails let go since)."""
         self.addresses.update(other.addresses)
+        for step_id, recipients in other.recipients.items():
+            self.recipients.setdefault(step_id, {}).update(recipients)
         self.excluded.update(other.excluded)
         for key, value in other.caps.items():
             self.caps.setdefault(key, value)
@@ -112,6 +117,17 @@ class AutomationFlow(models.Model):
 
 class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
+
+    def _batch_recipients(self, res_ids):
+        """The recipients the batch's contact policy rendered, when it
+        rendered those of every record of ``res_ids``: the addresses consent
+        and caps were checked on are those the mails go to, and the
+        recipients are not rendered twice."""
+        policy = self.env.context.get(CONTACT_POLICY)
+        known = policy and policy.recipients.get(self.id)
+        if not known or any(res_id not in known for res_id in res_ids):
+            return super()._batch_recipients(res_ids)
+        return {res_id: dict(known[res_id]) for res_id in res_ids}
 
     cap_deferred_count = fields.Integer(
         "Deferred by cap",
@@ -221,7 +237,7 @@ class AutomationFlowTask(models.Model):
             if not step._is_marketing_email() or step._execution_error():
                 continue
             try:
-                addresses = step._batch_addresses(tasks)
+                recipients = step._render_recipients(tasks)
             except psycopg2.Error:
                 raise
             except Exception:  # noqa: BLE001
@@ -231,7 +247,11 @@ class AutomationFlowTask(models.Model):
                 # replayed alone).
                 _logger.info("Recipients of step %s not read.", step.id, exc_info=True)
                 continue
-            policy.addresses.update(addresses)
+            policy.recipients.setdefault(step.id, {}).update(recipients)
+            addresses = step._recipient_addresses(recipients)
+            policy.addresses.update(
+                {task.id: addresses.get(task.res_id) for task in tasks}
+            )
             by_flow[step.flow_id.id].update(filter(None, addresses.values()))
             # Whoever runs the scheduler reads the company's policy.
             company = step.flow_id.company_id.sudo()

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..engine.triggers import EVENT, NEGATIVE, Event, StepType, Trigger
+from .batch_defaults import with_batch_defaults
 
 
 def _rounds_of_distinct(res_ids):
@@ -413,7 +414,9 @@ class AutomationFlowStep(models.Model):
                 }
             )
         # Activities belong to the flow, not to whoever runs the scheduler.
-        Activity = self.env["mail.activity"].sudo()
+        # Their default values are computed once for the batch, not per
+        # activity (batch_defaults.py).
+        Activity = with_batch_defaults(self.env["mail.activity"].sudo())
         if not self.activity_notify:
             Activity = Activity.with_context(mail_activity_quick_update=True)
         activity_ids = [None] * len(values_list)

@@ -1,5 +1,7 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
 import lxml.html
 from markupsafe import Markup
 
@@ -16,6 +18,7 @@ from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 from ..engine import triggers
 from ..engine.triggers import EVENT, NEGATIVE, Event, StepType, Trigger
 from ..reasons import Reason
+from .batch_defaults import with_batch_defaults
 from .ir_qweb import COMPILE_ONCE
 
 # What a template renders into a mail, as mail.template.send_mail_batch does.
@@ -35,6 +38,8 @@ RENDERED_FIELDS = (
     "scheduled_date",
     "subject",
 )
+# Those of them that say who gets the mail (``_generate_template_recipients``).
+RECIPIENT_FIELDS = ("email_cc", "email_to", "partner_to")
 
 
 class AutomationFlowTask(models.Model):
@@ -419,8 +424,8 @@ class AutomationFlowStep(models.Model):
     def _execute_email(self, tasks):
         """Render the template for the whole batch and queue one mail per task.
 
-        The mails are created in one ``create``, never sent here: the
-        scheduler sends a batch's mails once the batch is committed
+        The mails are created at once (``_create_mails``), never sent here:
+        the scheduler sends a batch's mails once the batch is committed
         (``task._send_mails_of``), or else Odoo's mail queue does. Each
         mail's message stays on the record's chatter after the mail itself
         is deleted (``is_notification``).
@@ -430,10 +435,18 @@ class AutomationFlowStep(models.Model):
         # template is rendered and the mails created whatever the rights of
         # the user running the scheduler.
         template = self.mail_template_id.sudo().with_context(**{COMPILE_ONCE: True})
-        Mail = self.env["mail.mail"].sudo()
-        rendered = template._generate_template(
-            list(set(tasks.mapped("res_id"))), RENDERED_FIELDS
-        )
+        res_ids = list(set(tasks.mapped("res_id")))
+        # The recipients the batch's contact policy rendered are those its
+        # consent and caps were checked on: the mails go to them.
+        recipients = self._batch_recipients(res_ids)
+        if recipients is None:
+            rendered = template._generate_template(res_ids, RENDERED_FIELDS)
+        else:
+            rendered = template._generate_template(
+                res_ids, set(RENDERED_FIELDS) - set(RECIPIENT_FIELDS)
+            )
+            for res_id in res_ids:
+                rendered[res_id].update(recipients[res_id])
         values_list = [
             self._prepare_email_values(task, dict(rendered[task.res_id]))
             for task in tasks
@@ -441,18 +454,84 @@ class AutomationFlowStep(models.Model):
         values_list = self._add_email_tracking(tasks, values_list)
         # Marketing emails: an unsubscribe link and headers, and the address
         # the contact caps count (automation_flow_consent.py).
-        recipients = self._add_unsubscribe(
+        addresses = self._add_unsubscribe(
             tasks, values_list, self._recipient_addresses(rendered)
         )
-        mails = Mail.create(values_list)
+        mails = self._create_mails(values_list)
         # A retried email starts over: queued, no longer failed.
         tasks._write_links(
             mail_mail_id=mails.ids,
             email_message_id=mails.mapped("message_id"),
             email_state=["queued"] * len(tasks),
             failed_at=[None] * len(tasks),
-            **recipients,
+            **addresses,
         )
+
+    def _create_mails(self, values_list):
+        """Create the ``mail.mail`` of each of ``values_list``: the same rows
+        as ``mail.mail.create(values_list)``, with less work per mail.
+
+        ``mail.mail`` inherits ``mail.message`` (``_inherits``): its create
+        computes the message's defaults with its own for every mail, and
+        puts the sanitized body in the cache of both records (a third
+        sanitization of each body). Here the messages are created first, in
+        one ``create``, with their record names read for the batch at once
+        (``mail.message.create`` computes each alone); then the mails, with
+        their own fields and their message. Both with their default values
+        computed once (``with_batch_defaults``). Odoo still makes each
+        message's Message-Id.
+        """
+        # Mails are created for the flow, whoever runs the scheduler.
+        Mail = with_batch_defaults(self.env["mail.mail"].sudo())
+        Message = Mail.env["mail.message"]
+        inherited = {name for name, field in Mail._fields.items() if field.inherited}
+        messages_values = [
+            {name: value for name, value in values.items() if name in inherited}
+            for values in values_list
+        ]
+        self._add_record_names(Message, messages_values)
+        messages = Message.create(messages_values)
+        mails_values = [
+            {
+                **{
+                    name: value
+                    for name, value in values.items()
+                    if name not in inherited
+                },
+                "mail_message_id": message.id,
+            }
+            for values, message in zip(values_list, messages, strict=True)
+        ]
+        return Mail.create(mails_values)
+
+    @api.model
+    def _add_record_names(self, Message, messages_values):
+        """Give each message the name of its record, as
+        ``mail.message.create`` does (``_get_record_name``: the display name,
+        as superuser), read for all records of the batch at once."""
+        if "default_record_name" in Message.env.context:
+            return
+        res_ids = defaultdict(set)
+        for values in messages_values:
+            if "record_name" not in values and values.get("res_id"):
+                res_ids[values.get("model")].add(values["res_id"])
+        names = {}
+        for model, ids in res_ids.items():
+            if model not in Message.env:
+                continue
+            # Message names are read as superuser, as Odoo does.
+            for record in Message.env[model].sudo().browse(ids):
+                names[model, record.id] = record.display_name
+        for values in messages_values:
+            name = names.get((values.get("model"), values.get("res_id")))
+            if "record_name" not in values and name is not None:
+                values["record_name"] = name
+
+    def _batch_recipients(self, res_ids):
+        """The recipient values (``RECIPIENT_FIELDS`` rendered) of the
+        records ``res_ids`` if the batch rendered them already, else
+        ``None`` (see automation_flow_pressure.py)."""
+        return None
 
     def _render_email(self, res_id):
         """The template rendered for the record ``res_id``, as the step sends

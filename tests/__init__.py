@@ -58,3 +58,4 @@ from . import test_step_removal
 from . import test_consent
 from . import test_contact_caps
 from . import test_demo
+from . import test_email_rows

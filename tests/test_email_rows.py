@@ -1,0 +1,177 @@
+# Copyright 2026 automation_flow contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
+
+from odoo.tests import tagged
+
+from .common import AutomationFlowCase
+
+# What differs between two mails of the same template by nature: ids, times,
+# the Message-Id (unique), the sent body (the step tracks its links: asserted
+# apart) and what is computed from those.
+NOT_COMPARED = {
+    "id",
+    "mail_ids",
+    "mail_message_id",
+    "mail_message_id_int",
+    "message_id",
+    "date",
+    "create_date",
+    "write_date",
+    "body_html",
+    "body_content",
+}
+MESSAGE_ID = re.compile(r"^<\d+\.\d+\.\d+-openerp-(\d+)-res\.partner@[^>\s]+>$")
+
+
+@tagged("post_install", "-at_install")
+class TestEmailRows(AutomationFlowCase):
+    """The mails and activities the steps create for a batch are the rows
+    Odoo's own ``mail.template.send_mail`` and ``mail.activity`` creation
+    give, although the steps create them with less work per record."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = cls.env["ir.mail_server"].create(
+            {"name": "Rows test server", "smtp_host": "127.0.0.1", "smtp_port": 2525}
+        )
+        cls.template.write(
+            {
+                "partner_to": "{{ object.id }}",
+                "email_cc": "cc@example.com",
+                "reply_to": "replies@example.com",
+                "mail_server_id": cls.server.id,
+                "auto_delete": False,
+                "body_html": "<p>Hello <t t-out='object.name'/>, "
+                "<a href='https://example.com/news'>news</a></p>",
+            }
+        )
+        cls.flow = cls.create_flow(
+            domain="[('name', 'in', ['Flow contact 0', 'Flow contact 1', "
+            "'Flow contact 2'])]"
+        )
+        cls.email_step = cls.add_step(cls.flow, "email")
+        cls.activity_step = cls.add_step(
+            cls.flow,
+            "activity",
+            activity_user_id=cls.salesperson.id,
+            activity_summary="Call the contact",
+            activity_note="<p>Ask about the news</p>",
+            activity_deadline_days=3,
+        )
+
+    def run_flow(self):
+        self.start(self.flow)
+        self.flow.action_run()
+        self.run_due()
+        self.env.invalidate_all()
+
+    def stored_values(self, record):
+        names = [
+            name
+            for name, field in record._fields.items()
+            if name not in NOT_COMPARED
+            and (field.store or (field.inherited and field.related_field.store))
+        ]
+        values = record.read(names, load=None)[0]
+        del values["id"]
+        return values
+
+    def test_mail_is_the_one_of_send_mail(self):
+        self.run_flow()
+        tasks = self.tasks_of(self.email_step)
+        self.assertEqual(len(tasks), 3)
+        mails = tasks.mail_mail_id
+        self.assertEqual(len(mails), 3)
+        self.assertEqual(len(set(mails.mapped("message_id"))), 3)
+        for task in tasks:
+            mail = task.mail_mail_id
+            partner = self.env["res.partner"].browse(task.res_id)
+            # What the step adds to what the template renders, given to
+            # Odoo as the step gives it.
+            reference = self.env["mail.mail"].browse(
+                self.template.send_mail(
+                    partner.id,
+                    email_values={
+                        "author_id": mail.author_id.id,
+                        "headers": mail.headers,
+                        "is_notification": True,
+                        "message_type": "email_outgoing",
+                    },
+                )
+            )
+            self.env.invalidate_all()
+            with self.subTest(partner=partner.name):
+                expected = self.stored_values(reference)
+                got = self.stored_values(mail)
+                # The step has always given the rendered partners to the
+                # mail alone (``recipient_ids``), not to its message.
+                self.assertEqual(expected.pop("partner_ids"), partner.ids)
+                self.assertEqual(got.pop("partner_ids"), [])
+                differ = {
+                    name: got[name] for name in expected if got[name] != expected[name]
+                }
+                self.assertEqual(differ, {}, "fields that differ from Odoo's mail")
+                self.assertEqual(mail.author_id, self.flow.user_id.partner_id)
+                self.assertEqual(mail.email_from, "shop@example.com")
+                self.assertEqual(mail.reply_to, "replies@example.com")
+                self.assertEqual(mail.record_name, partner.display_name)
+                self.assertEqual(mail.recipient_ids, partner)
+                self.assertEqual(mail.email_to, partner.email)
+                self.assertEqual(mail.mail_server_id, self.server)
+                self.assertIn("List-Unsubscribe", mail.headers)
+                self.assertEqual(mail.state, "outgoing")
+                # The chatter keeps the body as written; the sent body has
+                # its tracked links, pixel and unsubscribe link.
+                self.assertIn("https://example.com/news", mail.body)
+                self.assertNotIn("/automation_flow/open/", mail.body)
+                self.assertIn("/automation_flow/open/", mail.body_html)
+                match = MESSAGE_ID.match(mail.message_id)
+                self.assertTrue(match, mail.message_id)
+                self.assertEqual(int(match.group(1)), partner.id)
+                self.assertEqual(task.email_message_id, mail.message_id)
+                self.assertIn(mail.mail_message_id, partner.message_ids)
+
+    def test_activity_is_the_one_odoo_creates(self):
+        self.run_flow()
+        tasks = self.tasks_of(self.activity_step)
+        self.assertEqual(len(tasks.activity_id), 3)
+        other = self.partners[5]
+        self.assertNotIn(self.salesperson.partner_id, other.message_partner_ids)
+        for task in tasks:
+            activity = task.activity_id
+            partner = self.env["res.partner"].browse(task.res_id)
+            reference = (
+                self.env["mail.activity"]
+                .sudo()
+                .with_context(mail_activity_quick_update=True)
+                .create(
+                    {
+                        "res_model_id": self.partner_model.id,
+                        "res_id": other.id,
+                        "activity_type_id": self.todo.id,
+                        "summary": "Call the contact",
+                        "note": "<p>Ask about the news</p>",
+                        "date_deadline": activity.date_deadline,
+                        "user_id": self.salesperson.id,
+                        "automated": True,
+                    }
+                )
+            )
+            self.env.invalidate_all()
+            with self.subTest(partner=partner.name):
+                expected = self.stored_values(reference)
+                got = self.stored_values(activity)
+                differ = {
+                    name: got[name] for name in expected if got[name] != expected[name]
+                }
+                self.assertEqual(
+                    differ, {"res_id": partner.id, "res_name": partner.display_name}
+                )
+                self.assertEqual(activity.user_id, self.salesperson)
+                self.assertIn(self.salesperson.partner_id, partner.message_partner_ids)
+                assigned = partner.with_user(self.salesperson)
+                self.assertIn(activity, assigned.activity_ids)
+            reference.unlink()
+        self.assertIn(self.salesperson.partner_id, other.message_partner_ids)
