@@ -898,11 +898,9 @@ class AutomationFlow(models.Model):
             SQL(
                 """INSERT INTO automation_flow_enrollment (
                        flow_id, company_id, model, res_id, unique_key, state,
-                       is_test, once_only, date_start, create_uid, create_date,
-                       write_uid, write_date)
+                       is_test, once_only, date_start)
                    SELECT %(flow)s, %(company)s, %(model)s, candidate.id,
-                          candidate.key, %(state)s, %(is_test)s, %(once)s,
-                          %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                          candidate.key, %(state)s, %(is_test)s, %(once)s, %(now)s
                    FROM (%(candidates)s) candidate
                    WHERE mod(candidate.id, %(lanes)s) = %(lane)s
                    ORDER BY candidate.id
@@ -916,7 +914,6 @@ class AutomationFlow(models.Model):
                 is_test=is_test,
                 once=self.reenroll_policy == REENROLL_ONCE and not is_test,
                 now=now,
-                uid=self.env.uid,
                 candidates=self._candidates_sql(Model, query, key, is_test),
                 lane=share[0],
                 lanes=share[1],

@@ -252,8 +252,9 @@ class AutomationFlowApproval(models.Model):
         # is replayed by Odoo with a fresh snapshot).
         self.env.cr.execute(
             SQL(
-                "UPDATE automation_flow_task SET write_date = %s WHERE id = ANY(%s)",
-                now,
+                # A write, not a lock: a row only locked by the first one would
+                # let the second go on with its old snapshot.
+                "UPDATE automation_flow_task SET state = state WHERE id = ANY(%s)",
                 tasks.ids,
             )
         )

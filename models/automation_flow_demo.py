@@ -111,7 +111,7 @@ class AutomationFlow(models.Model):
         self.env.cr.execute(
             SQL(
                 """UPDATE automation_flow_enrollment enrollment
-                   SET date_start = past.at, create_date = past.at
+                   SET date_start = past.at
                    FROM unnest(%s::int[], %s::timestamp[]) past(id, at)
                    WHERE enrollment.id = past.id""",
                 ids,

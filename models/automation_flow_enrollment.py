@@ -15,8 +15,6 @@ EXIT_FIELDS = [
     "reason_code",
     "reason_params",
     "exit_reason",
-    "write_date",
-    "write_uid",
 ]
 ENROLLMENT_STATES = [
     (states.ENROLLMENT_RUNNING, "Running"),
@@ -42,13 +40,14 @@ class AutomationFlowEnrollment(models.Model):
     _description = "Automation Flow Enrollment"
     _order = "id desc"
     _rec_name = "record_name"
+    # No create_uid / create_date / write_uid / write_date: two foreign keys
+    # checked per record enrolled, for who ran the engine and dates that
+    # ``date_start`` and ``date_done`` tell.
+    _log_access = False
 
     # Indexed with res_id (see init): enrolling probes (flow, record) pairs.
     flow_id = fields.Many2one("automation.flow", required=True, ondelete="cascade")
-    # Not indexed: record rules compare it with a handful of companies, and
-    # every index costs a write per record enrolled.
-    company_id = fields.Many2one("res.company", readonly=True)
-    # model, res_id, record_name: automation.flow.record.mixin
+    # model, res_id, record_name, company_id: automation.flow.record.mixin
     unique_key = fields.Char("Uniqueness value", readonly=True)
     state = fields.Selection(
         ENROLLMENT_STATES,
@@ -80,6 +79,7 @@ class AutomationFlowEnrollment(models.Model):
     task_ids = fields.One2many("automation.flow.task", "enrollment_id", string="Tasks")
 
     def init(self):
+        self._drop_older_schema()
         cr = self.env.cr
         # A record (or a uniqueness value) takes part in a flow once per
         # journey under way, whatever the flow's re-enrollment policy; and
@@ -201,13 +201,11 @@ class AutomationFlowEnrollment(models.Model):
         self.env.cr.execute(
             SQL(
                 """UPDATE automation_flow_enrollment
-                   SET state = %(cancelled)s, date_done = %(now)s, %(reason)s,
-                       write_date = %(now)s, write_uid = %(uid)s
+                   SET state = %(cancelled)s, date_done = %(now)s, %(reason)s
                    WHERE flow_id = ANY(%(flow_ids)s) AND state IN %(active)s""",
                 cancelled=states.ENROLLMENT_CANCELLED,
                 now=now,
                 reason=reason_sql(reason),
-                uid=self.env.uid,
                 flow_ids=list(flow_ids),
                 active=states.ENROLLMENT_ACTIVE,
             )
@@ -241,14 +239,12 @@ class AutomationFlowEnrollment(models.Model):
                          AND enrollment.res_id = ANY(%(res_ids)s)
                    ), ended AS (
                        UPDATE automation_flow_enrollment enrollment
-                       SET state = %(cancelled)s, date_done = %(now)s, %(reason)s,
-                           write_date = %(now)s, write_uid = %(uid)s
+                       SET state = %(cancelled)s, date_done = %(now)s, %(reason)s
                        FROM deleted
                        WHERE enrollment.id = deleted.id
                          AND deleted.state IN %(active)s)
                    UPDATE automation_flow_task task
-                   SET state = %(task_cancelled)s, done_at = %(now)s, %(reason)s,
-                       write_date = %(now)s, write_uid = %(uid)s
+                   SET state = %(task_cancelled)s, done_at = %(now)s, %(reason)s
                    FROM deleted
                    WHERE task.enrollment_id = deleted.id
                      AND task.state IN %(cancellable)s""",
@@ -261,7 +257,6 @@ class AutomationFlowEnrollment(models.Model):
                 # Keeps to the task transitions (engine/states.py).
                 cancellable=states.sources_of(states.TASK_CANCELLED),
                 now=now,
-                uid=self.env.uid,
             )
         )
         self.invalidate_model(EXIT_FIELDS)
@@ -281,7 +276,7 @@ class AutomationFlowEnrollment(models.Model):
         self.env.cr.execute(
             SQL(
                 """UPDATE automation_flow_enrollment enrollment
-                   SET state = %(done)s, date_done = %(now)s, write_date = %(now)s
+                   SET state = %(done)s, date_done = %(now)s
                    WHERE enrollment.state IN %(active)s
                      AND NOT EXISTS (
                          SELECT FROM automation_flow_task task

@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
+
+from ..fields import UncheckedMany2one
 
 
 class AutomationFlowRecordMixin(models.AbstractModel):
@@ -27,6 +30,59 @@ class AutomationFlowRecordMixin(models.AbstractModel):
         "Record ID", model_field="model", required=True, readonly=True
     )
     record_name = fields.Char("Record", compute="_compute_record_name")
+    # The flow's company (record rules, filters, groupings). Not indexed:
+    # record rules compare it with a handful of companies. Not checked: a
+    # company cannot be deleted under its flows (see ``UncheckedMany2one``).
+    company_id = UncheckedMany2one("res.company", readonly=True)
+
+    def _drop_older_schema(self):
+        """Drop what an older version of the table had and this one leaves
+        out to insert faster: the foreign keys of its ``UncheckedMany2one``
+        columns and the columns of ``_log_access`` (which Odoo's update keeps).
+        Called by ``init``: ``-u`` of a database made by an older version."""
+        cr = self.env.cr
+        unchecked = [
+            name
+            for name, field in self._fields.items()
+            if isinstance(field, UncheckedMany2one) and field.store
+        ]
+        cr.execute(
+            SQL(
+                """SELECT constraint_row.conname
+                   FROM pg_constraint constraint_row
+                   JOIN pg_attribute attribute
+                     ON attribute.attrelid = constraint_row.conrelid
+                    AND attribute.attnum = ANY(constraint_row.conkey)
+                   WHERE constraint_row.contype = 'f'
+                     AND constraint_row.conrelid = %(table)s::regclass
+                     AND attribute.attname = ANY(%(columns)s)""",
+                table=self._table,
+                columns=unchecked,
+            )
+        )
+        drops = [
+            SQL("DROP CONSTRAINT %s", SQL.identifier(name)) for (name,) in cr.fetchall()
+        ]
+        cr.execute(
+            SQL(
+                """SELECT attname FROM pg_attribute
+                   WHERE attrelid = %s::regclass AND NOT attisdropped
+                     AND attname = ANY(%s)""",
+                self._table,
+                [name for name in LOG_ACCESS_COLUMNS if name not in self._fields],
+            )
+        )
+        drops += [
+            SQL("DROP COLUMN %s", SQL.identifier(name)) for (name,) in cr.fetchall()
+        ]
+        if drops:
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s %s",
+                    SQL.identifier(self._table),
+                    SQL(", ").join(drops),
+                )
+            )
 
     @api.depends("model", "res_id")
     @api.depends_context("uid")

@@ -596,8 +596,7 @@ class AutomationFlowStep(models.Model):
             scheduled += self.env.execute_query(
                 SQL(
                     """UPDATE automation_flow_task task
-                       SET scheduled_at = moved.due,
-                           write_date = %(now)s, write_uid = %(uid)s
+                       SET scheduled_at = moved.due
                        FROM automation_flow_enrollment enrollment,
                             (SELECT record.id, %(due)s AS due
                              FROM %(table)s record
@@ -611,8 +610,6 @@ class AutomationFlowStep(models.Model):
                          AND moved.due IS NOT NULL
                          AND task.scheduled_at IS DISTINCT FROM moved.due
                        RETURNING task.scheduled_at, %(next_run)s""",
-                    now=fields.Datetime.now(),
-                    uid=self.env.uid,
                     due=due,
                     table=SQL.identifier(table),
                     ids=records.ids,
@@ -623,11 +620,12 @@ class AutomationFlowStep(models.Model):
                 )
             )
         if scheduled:
-            Task.invalidate_model(["scheduled_at", "write_date", "write_uid"])
+            Task.invalidate_model(["scheduled_at"])
             Task._wake_scheduler(scheduled)
 
     def _due_dates(self, res_ids, base):
-        """Due datetime for each record (list), counted from ``base`` or the date.
+        """Due datetime for each record (list), counted from ``base`` or the
+        date; one datetime for all when the step counts from ``base``.
 
         A record whose anchor date is empty is due at once: the executor then
         skips it with the reason.
@@ -635,8 +633,7 @@ class AutomationFlowStep(models.Model):
         self.ensure_one()
         before = self.date_direction == "before"
         if not self.date_field_id:
-            due = schedule.add_delay(base, self.delay, self.delay_unit)
-            return [due] * len(res_ids)
+            return schedule.add_delay(base, self.delay, self.delay_unit)
         anchors = self._anchor_dates(res_ids)
         return [
             schedule.add_delay(anchors.get(res_id), self.delay, self.delay_unit, before)
@@ -649,7 +646,7 @@ class AutomationFlowStep(models.Model):
         self.ensure_one()
         if self.waits_for_event:
             state = states.TASK_WAITING
-            due_dates = [None] * len(res_ids)
+            due_dates = None
             expires_at = (
                 schedule.add_delay(base, self.expiry, self.expiry_unit)
                 if self.expiry
@@ -661,13 +658,13 @@ class AutomationFlowStep(models.Model):
             expires_at = None
         return {
             "enrollment_id": enrollment_ids,
-            "step_id": [self.id] * len(res_ids),
+            "step_id": self.id,
             "parent_id": parent_ids,
             "res_id": res_ids,
-            "state": [state] * len(res_ids),
+            "state": state,
             "scheduled_at": due_dates,
-            "expires_at": [expires_at] * len(res_ids),
-            "is_test": [is_test] * len(res_ids),
+            "expires_at": expires_at,
+            "is_test": is_test,
         }
 
     def _create_root_tasks(self, enrollment_rows, is_test):
@@ -679,9 +676,7 @@ class AutomationFlowStep(models.Model):
         for step in self:
             Task._insert(
                 step.flow_id,
-                step._task_values(
-                    enrollment_ids, res_ids, [None] * len(res_ids), now, is_test
-                ),
+                step._task_values(enrollment_ids, res_ids, None, now, is_test),
             )
 
     def _create_child_tasks(self, parent_tasks, kinds=None):

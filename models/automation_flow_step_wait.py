@@ -182,14 +182,12 @@ class AutomationFlowTask(models.Model):
             self.env.cr.execute(
                 SQL(
                     """UPDATE automation_flow_task
-                       SET state = %(done)s, outcome = %(met)s, done_at = %(now)s,
-                           write_date = %(now)s, write_uid = %(uid)s
+                       SET state = %(done)s, outcome = %(met)s, done_at = %(now)s
                        WHERE id = ANY(%(ids)s) AND state = %(waiting)s
                        RETURNING id""",
                     done=states.TASK_DONE,
                     met=MET,
                     now=now,
-                    uid=self.env.uid,
                     ids=met.ids,
                     waiting=states.TASK_WAITING,
                 )
@@ -237,7 +235,7 @@ class AutomationFlowTask(models.Model):
             SQL(
                 """UPDATE automation_flow_task task
                    SET state = %(expired)s, outcome = %(timed_out)s,
-                       done_at = %(now)s, write_date = %(now)s, write_uid = %(uid)s
+                       done_at = %(now)s
                    FROM automation_flow_step step
                    WHERE step.id = task.step_id AND step.step_type = 'wait'
                      AND task.state = %(waiting)s AND task.scheduled_at IS NOT NULL
@@ -247,7 +245,6 @@ class AutomationFlowTask(models.Model):
                 not_paused=self._not_paused_sql("task"),
                 timed_out=TIMED_OUT,
                 now=now,
-                uid=self.env.uid,
                 waiting=states.TASK_WAITING,
             )
         )

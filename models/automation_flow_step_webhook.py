@@ -240,18 +240,17 @@ class AutomationFlowStep(models.Model):
                 """UPDATE automation_flow_task
                    SET state = %(running)s, webhook_called_at = %(now)s,
                        webhook_status = NULL, webhook_response = NULL,
-                       outcome = NULL, write_date = %(now)s, write_uid = %(uid)s
+                       outcome = NULL
                    WHERE id = ANY(%(ids)s) AND state = %(scheduled)s""",
                 running=states.TASK_RUNNING,
                 scheduled=states.TASK_SCHEDULED,
                 now=now,
-                uid=self.env.uid,
                 ids=tasks.ids,
             )
         )
         tasks.invalidate_recordset(
             ["state", "webhook_called_at", "webhook_status", "webhook_response"]
-            + ["outcome", "write_date", "write_uid"]
+            + ["outcome"]
         )
 
     def _webhook_payloads(self, tasks):

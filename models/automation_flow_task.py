@@ -14,6 +14,7 @@ from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
 from ..exceptions import RetryableTaskError
+from ..fields import UncheckedMany2one
 from ..reasons import (
     Reason,
     event_reason_code,
@@ -68,8 +69,6 @@ ENDED_FIELDS = [
     "reason_code",
     "reason_params",
     "error_message",
-    "write_date",
-    "write_uid",
 ]
 TRACKING_TOKEN_SCOPE = "automation_flow-task"
 # Tokens signed before they were bound to the database (no database uuid in
@@ -113,11 +112,17 @@ class AutomationFlowTask(models.Model):
     _description = "Automation Flow Task"
     _order = "id desc"
     _rec_name = "step_id"
+    # No create_uid / write_uid / write_date: two foreign keys checked per
+    # task inserted, for who ran the engine (the cron's user, mostly) and a
+    # date of the last write that the reasons and the ``*_at`` columns tell
+    # better. The creation date stays: journeys and the report order by it.
+    _log_access = False
 
     enrollment_id = fields.Many2one(
         "automation.flow.enrollment", required=True, ondelete="cascade", index=True
     )
-    flow_id = fields.Many2one(
+    # Its enrollment's flow, and deleted with it (see UncheckedMany2one).
+    flow_id = UncheckedMany2one(
         "automation.flow", required=True, ondelete="cascade", index=True
     )
     step_id = fields.Many2one(
@@ -134,10 +139,7 @@ class AutomationFlowTask(models.Model):
     child_ids = fields.One2many(
         "automation.flow.task", "parent_id", string="Next tasks"
     )
-    # Not indexed: record rules compare it with a handful of companies, and
-    # every index costs a write per task inserted.
-    company_id = fields.Many2one("res.company", readonly=True)
-    # model, res_id, record_name: automation.flow.record.mixin
+    # model, res_id, record_name, company_id: automation.flow.record.mixin
     is_test = fields.Boolean("Test", readonly=True, default=False)
     state = fields.Selection(
         TASK_STATES, default=states.TASK_SCHEDULED, required=True, readonly=True
@@ -179,8 +181,12 @@ class AutomationFlowTask(models.Model):
     link_click_ids = fields.One2many(
         "link.tracker.click", "automation_flow_task_id", string="Clicks"
     )
+    create_date = fields.Datetime(
+        "Created on", readonly=True, default=fields.Datetime.now
+    )
 
     def init(self):
+        self._drop_older_schema()
         cr = self.env.cr
         cr.execute(
             """CREATE INDEX IF NOT EXISTS automation_flow_task_due_idx
@@ -201,31 +207,39 @@ class AutomationFlowTask(models.Model):
         """Insert many tasks of ``flow`` in one statement.
 
         ``values`` maps each column of ``INSERTED_COLUMNS`` to a list, one
-        item per task. The ORM ``create`` costs more than the whole engine at
-        the sizes flows run at; nothing computed depends on these rows.
+        item per task, or to one value for every task (a step, a state: sent
+        once rather than as an array PostgreSQL parses item by item). The ORM
+        ``create`` costs more than the whole engine at the sizes flows run
+        at; nothing computed depends on these rows.
         """
-        count = len(values["res_id"])
-        if not count:
+        if not values["res_id"]:
             return
         now = fields.Datetime.now()
-        arrays = SQL(", ").join(
-            SQL("%s::%s[]", values[column], SQL(sql_type))
-            for column, sql_type in INSERTED_COLUMNS.items()
-        )
+        listed = [
+            column
+            for column in INSERTED_COLUMNS
+            if isinstance(values[column], list | tuple)
+        ]
+        constants = [column for column in INSERTED_COLUMNS if column not in listed]
         self.env.cr.execute(
             SQL(
                 """INSERT INTO automation_flow_task (
-                       %(columns)s, flow_id, company_id, model,
-                       create_uid, create_date, write_uid, write_date)
-                   SELECT rows.*, %(flow)s, %(company)s, %(model)s,
-                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                       %(columns)s, flow_id, company_id, model, create_date)
+                   SELECT rows.*, %(constants)s %(flow)s, %(company)s, %(model)s,
+                          %(now)s
                    FROM unnest(%(arrays)s) AS rows""",
-                columns=SQL(", ").join(map(SQL.identifier, INSERTED_COLUMNS)),
-                arrays=arrays,
+                columns=SQL(", ").join(map(SQL.identifier, listed + constants)),
+                constants=SQL().join(
+                    SQL("%s::%s, ", values[column], SQL(INSERTED_COLUMNS[column]))
+                    for column in constants
+                ),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", list(values[column]), SQL(INSERTED_COLUMNS[column]))
+                    for column in listed
+                ),
                 flow=flow.id,
                 company=flow.company_id.id or None,
                 model=flow.model,
-                uid=self.env.uid,
                 now=now,
             )
         )
@@ -409,8 +423,7 @@ class AutomationFlowTask(models.Model):
                 """UPDATE automation_flow_task task
                    SET scheduled_at = held.at, reason_code = held.code,
                        reason_params = held.params::jsonb,
-                       %(stamp)s = COALESCE(task.%(stamp)s, %(now)s),
-                       write_date = %(now)s, write_uid = %(uid)s
+                       %(stamp)s = COALESCE(task.%(stamp)s, %(now)s)
                    FROM unnest(%(ids)s::int4[], %(ats)s::timestamp[],
                                %(codes)s::varchar[], %(params)s::text[])
                         AS held(id, at, code, params)
@@ -421,7 +434,6 @@ class AutomationFlowTask(models.Model):
                 codes=[row[2] for row in rows],
                 params=[row[3] for row in rows],
                 now=now,
-                uid=self.env.uid,
                 scheduled=states.TASK_SCHEDULED,
             )
         )
@@ -432,8 +444,6 @@ class AutomationFlowTask(models.Model):
                 "reason_params",
                 "error_message",
                 stamp,
-                "write_date",
-                "write_uid",
             ]
         )
 
@@ -455,13 +465,11 @@ class AutomationFlowTask(models.Model):
         self.env.cr.execute(
             SQL(
                 """UPDATE automation_flow_task
-                   SET state = %(cancelled)s, done_at = %(now)s, %(reason)s,
-                       write_date = %(now)s, write_uid = %(uid)s
+                   SET state = %(cancelled)s, done_at = %(now)s, %(reason)s
                    WHERE %(field)s = ANY(%(ids)s) AND state IN %(sources)s""",
                 cancelled=states.TASK_CANCELLED,
                 now=now,
                 reason=reason_sql(reason),
-                uid=self.env.uid,
                 field=SQL.identifier(field),
                 ids=list(ids),
                 sources=states.sources_of(states.TASK_CANCELLED),
@@ -581,8 +589,7 @@ class AutomationFlowTask(models.Model):
             SQL(
                 """UPDATE automation_flow_task task
                    SET %(field)s = %(at)s,
-                       email_state = COALESCE(%(email_state)s, email_state),
-                       write_date = %(now)s, write_uid = %(uid)s
+                       email_state = COALESCE(%(email_state)s, email_state)
                    WHERE id = ANY(%(ids)s) AND %(field)s IS NULL
                    RETURNING id, EXISTS (
                        SELECT FROM automation_flow_step child
@@ -591,8 +598,6 @@ class AutomationFlowTask(models.Model):
                 field=SQL.identifier(event.field),
                 at=at,
                 email_state=event.email_state,
-                now=fields.Datetime.now(),
-                uid=self.env.uid,
                 ids=self.ids,
                 moved=list(triggers.moved_by(catalogue, event.key)),
             )
@@ -660,8 +665,7 @@ class AutomationFlowTask(models.Model):
                        done_at = CASE WHEN %(is_cancelled)s OR %(is_late)s
                                       THEN %(now)s END,
                        reason_code = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
-                       reason_params = NULL,
-                       write_date = %(now)s, write_uid = %(uid)s
+                       reason_params = NULL
                    FROM automation_flow_step step,
                         automation_flow_enrollment enrollment,
                         automation_flow flow
@@ -687,7 +691,6 @@ class AutomationFlowTask(models.Model):
                 at=at,
                 now=fields.Datetime.now(),
                 reason=event_reason_code(event) if cancelled else None,
-                uid=self.env.uid,
                 parent_ids=parent_ids,
                 pending=states.TASK_PENDING,
                 active=states.ENROLLMENT_ACTIVE,
@@ -999,15 +1002,13 @@ class AutomationFlowTask(models.Model):
         self.env.cr.execute(
             SQL(
                 """UPDATE automation_flow_task
-                   SET state = %(expired)s, done_at = %(now)s,
-                       write_date = %(now)s, write_uid = %(uid)s
+                   SET state = %(expired)s, done_at = %(now)s
                    WHERE state = %(waiting)s AND expires_at <= %(now)s
                      AND %(not_paused)s""",
                 expired=states.TASK_EXPIRED,
                 not_paused=self._not_paused_sql(),
                 waiting=states.TASK_WAITING,
                 now=now,
-                uid=self.env.uid,
             )
         )
         self.invalidate_model(ENDED_FIELDS)

@@ -1,5 +1,6 @@
 from . import test_engine
 from . import test_enrollment
+from . import test_inserted_rows
 from . import test_execution
 from . import test_validation
 from . import test_security

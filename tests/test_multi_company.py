@@ -199,6 +199,33 @@ class TestMultiCompany(AutomationFlowCase):
                 )
             )
 
+    def test_company_rules_filters_and_groups_without_a_foreign_key(self):
+        """``company_id`` of tasks and enrollments has no foreign key (issue
+        13: one check less per row inserted); record rules, filters and
+        groupings by company work as before."""
+        flow_b = self.b_flow()
+        flow_b.with_user(self.manager_b).action_start()
+        flow_b.with_user(self.manager_b).action_run()
+        for model in ("automation.flow.task", "automation.flow.enrollment"):
+            for user, company, flow in (
+                (self.user_a, self.company_a, self.flow_a),
+                (self.user_b, self.company_b, flow_b),
+            ):
+                Rows = self.env[model].with_user(user)
+                with self.subTest(model=model, user=user.login):
+                    rows = Rows.search([("flow_id", "in", (self.flow_a | flow_b).ids)])
+                    self.assertTrue(rows)
+                    self.assertEqual(rows.company_id, company)
+                    self.assertEqual(rows.flow_id, flow)
+                    other = (self.company_a | self.company_b) - company
+                    self.assertFalse(Rows.search([("company_id", "=", other.id)]))
+                    groups = Rows._read_group(
+                        [("flow_id", "in", (self.flow_a | flow_b).ids)],
+                        ["company_id"],
+                        ["__count"],
+                    )
+                    self.assertEqual(groups, [(company, len(rows))])
+
     def test_enrollments_carry_their_flows_company(self):
         with self.assertRefused(ValidationError, "must be of its company"):
             self.env["automation.flow.enrollment"].create(

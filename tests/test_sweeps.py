@@ -78,7 +78,6 @@ class TestSweeps(AutomationFlowCase):
         self.assertEqual(set(pending.mapped("state")), {"cancelled"})
         self.assertEqual(set(pending.mapped("reason_code")), {"flow_done"})
         self.assertEqual(set(pending.mapped("done_at")), {done_at})
-        self.assertEqual(set(pending.mapped("write_date")), {done_at})
 
     def test_expiring_costs_the_same_for_5_or_60_contacts(self):
         Task = self.env["automation.flow.task"]
