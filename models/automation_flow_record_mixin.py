@@ -38,8 +38,9 @@ class AutomationFlowRecordMixin(models.AbstractModel):
     def _drop_older_schema(self):
         """Drop what an older version of the table had and this one leaves
         out to insert faster: the foreign keys of its ``UncheckedMany2one``
-        columns and the columns of ``_log_access`` (which Odoo's update keeps).
-        Called by ``init``: ``-u`` of a database made by an older version."""
+        columns and the columns of ``_log_access`` (which Odoo's update keeps,
+        with their foreign keys). Called by ``init``: ``-u`` of a database
+        made by an older version."""
         cr = self.env.cr
         unchecked = [
             name
@@ -83,6 +84,20 @@ class AutomationFlowRecordMixin(models.AbstractModel):
                     SQL(", ").join(drops),
                 )
             )
+        # Odoo's record of the foreign keys dropped (uninstall drops those
+        # it lists).
+        cr.execute(
+            SQL(
+                """DELETE FROM ir_model_constraint reflected
+                   USING ir_model model
+                   WHERE model.id = reflected.model AND model.model = %s
+                     AND reflected.type = 'f'
+                     AND NOT EXISTS (
+                         SELECT FROM pg_constraint
+                         WHERE conname = reflected.name AND contype = 'f')""",
+                self._name,
+            )
+        )
 
     @api.depends("model", "res_id")
     @api.depends_context("uid")

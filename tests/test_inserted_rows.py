@@ -93,10 +93,28 @@ class TestInsertedRows(AutomationFlowCase):
             f"ALTER TABLE {TASK} ADD FOREIGN KEY (flow_id) REFERENCES automation_flow"
         )
         self.assertIn("flow_id", self.foreign_keys(TASK))
-        self.env["automation.flow.task"].init()
+        Task = self.env["automation.flow.task"]
+        cr.execute(
+            """SELECT conname FROM pg_constraint
+               WHERE conrelid = %s::regclass AND contype = 'f'""",
+            [TASK],
+        )
+        for (name,) in cr.fetchall():
+            self.env["ir.model.constraint"]._reflect_constraint(
+                Task, name, "f", None, "automation_flow"
+            )
+        Task.init()
         self.env["automation.flow.enrollment"].init()
         self.test_a_root_task_checks_its_enrollment_and_step_only()
         self.test_no_log_access_columns_but_the_tasks_creation_date()
+        # Odoo's record of the dropped keys goes with them.
+        cr.execute(
+            """SELECT reflected.name FROM ir_model_constraint reflected
+               JOIN ir_model model ON model.id = reflected.model
+               WHERE model.model = 'automation.flow.task' AND reflected.type = 'f'
+                 AND reflected.name NOT IN (SELECT conname FROM pg_constraint)"""
+        )
+        self.assertFalse(cr.fetchall())
         # Nothing left to drop: a second update changes nothing.
         self.env["automation.flow.task"].init()
         self.assertIn("enrollment_id", self.foreign_keys(TASK))
