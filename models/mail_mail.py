@@ -140,28 +140,26 @@ class MailMail(models.Model):
             if with_unfollow_link
             else None
         )
-        # {(state, failure reason, failure type): [mails, success partner ids]}
-        outcomes = defaultdict(lambda: [self.browse(), []])
+        # {(state, failure reason, failure type): ([mail ids], [partner ids
+        # reached])}
+        outcomes = defaultdict(lambda: ([], []))
         for (
             server_id,
             alias_domain_id,
             smtp_from,
             mail_ids,
         ) in self._split_by_mail_configuration():
-            batch = self.browse(mail_ids)
             try:
                 smtp_session = IrMailServer.connect(
                     mail_server_id=server_id, smtp_from=smtp_from
                 )
             except Exception as error:  # noqa: BLE001 (as Odoo's send)
-                outcome = outcomes[
-                    "exception", exception_to_unicode(error), "mail_smtp"
-                ]
-                outcome[0] |= batch
+                reason = exception_to_unicode(error)
+                outcomes["exception", reason, "mail_smtp"][0].extend(mail_ids)
                 continue
             alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
             try:
-                for mail in batch:
+                for mail in self.browse(mail_ids):
                     state, reason, failure_type, success_pids = (
                         mail._automation_flow_send_one(
                             smtp_session,
@@ -171,14 +169,15 @@ class MailMail(models.Model):
                         )
                     )
                     outcome = outcomes[state, reason, failure_type]
-                    outcome[0] |= mail
-                    outcome[1] += success_pids
+                    outcome[0].append(mail.id)
+                    outcome[1].extend(success_pids)
             finally:
                 smtp_session.quit()
-        for (state, reason, failure_type), (mails, success_pids) in outcomes.items():
+        for (state, reason, failure_type), (mail_ids, success_pids) in outcomes.items():
             values = {"state": state, "failure_reason": reason}
             if state == "exception":
                 values["failure_type"] = failure_type
+            mails = self.browse(mail_ids)
             mails.write(values)
             mails._postprocess_sent_message(
                 success_pids=success_pids,
