@@ -119,15 +119,15 @@ class AutomationFlowStep(models.Model):
     _inherit = "automation.flow.step"  # pylint: disable=consider-merging-classes-inherited
 
     def _batch_recipients(self, res_ids):
-        """The recipients the batch's contact policy rendered, when it
-        rendered those of every record of ``res_ids``: the addresses consent
-        and caps were checked on are those the mails go to, and the
+        """The recipients the batch's contact policy rendered: the addresses
+        consent and caps were checked on are those the mails go to, and the
         recipients are not rendered twice."""
         policy = self.env.context.get(CONTACT_POLICY)
-        known = policy and policy.recipients.get(self.id)
-        if not known or any(res_id not in known for res_id in res_ids):
-            return super()._batch_recipients(res_ids)
-        return {res_id: dict(known[res_id]) for res_id in res_ids}
+        known = (policy and policy.recipients.get(self.id)) or {}
+        return {
+            **super()._batch_recipients(res_ids),
+            **{res_id: dict(known[res_id]) for res_id in res_ids if res_id in known},
+        }
 
     cap_deferred_count = fields.Integer(
         "Deferred by cap",

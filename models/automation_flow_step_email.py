@@ -439,7 +439,7 @@ class AutomationFlowStep(models.Model):
         # The recipients the batch's contact policy rendered are those its
         # consent and caps were checked on: the mails go to them.
         recipients = self._batch_recipients(res_ids)
-        if recipients is None:
+        if any(res_id not in recipients for res_id in res_ids):
             rendered = template._generate_template(res_ids, RENDERED_FIELDS)
         else:
             rendered = template._generate_template(
@@ -528,10 +528,10 @@ class AutomationFlowStep(models.Model):
                 values["record_name"] = name
 
     def _batch_recipients(self, res_ids):
-        """The recipient values (``RECIPIENT_FIELDS`` rendered) of the
-        records ``res_ids`` if the batch rendered them already, else
-        ``None`` (see automation_flow_pressure.py)."""
-        return None
+        """``{res_id: recipient values}`` (``RECIPIENT_FIELDS`` rendered) of
+        those of the records ``res_ids`` whose recipients the batch rendered
+        already (see automation_flow_pressure.py): none here."""
+        return {}
 
     def _render_email(self, res_id):
         """The template rendered for the record ``res_id``, as the step sends

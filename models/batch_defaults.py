@@ -69,7 +69,7 @@ def _add_missing_default_values(model, values, add_missing):
 
 
 class MailMessage(models.Model):
-    _inherit = "mail.message"
+    _inherit = "mail.message"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _add_missing_default_values(self, values):
@@ -79,7 +79,7 @@ class MailMessage(models.Model):
 
 
 class MailMail(models.Model):
-    _inherit = "mail.mail"
+    _inherit = "mail.mail"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _add_missing_default_values(self, values):
@@ -89,7 +89,7 @@ class MailMail(models.Model):
 
 
 class MailActivity(models.Model):
-    _inherit = "mail.activity"
+    _inherit = "mail.activity"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _add_missing_default_values(self, values):
