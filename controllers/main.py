@@ -41,13 +41,22 @@ class AutomationFlowController(http.Controller):
     @http.route(
         "/automation_flow/open/<int:task_id>/<string:token>/blank.gif",
         type="http",
-        auth="public",
+        # Not "public": Odoo would look the public user up (a query) on
+        # every open; the visitor is the public user all the same, below.
+        auth="none",
         methods=["GET"],
         # Every email open or click would otherwise create a session.
         save_session=False,
     )
     def track_open(self, task_id, token, **kwargs):
-        self._tracked_task(task_id, token)._record_event("opened")
+        # The public user's id from the cached external id, as Odoo's own
+        # ir.http._get_public_users() reads it: no query.
+        request.update_env(
+            user=request.env["ir.model.data"]._xmlid_to_res_id("base.public_user")
+        )
+        # The open is the only change of the request's transaction: no
+        # savepoint is needed to undo it alone.
+        self._tracked_task(task_id, token)._record_event("opened", savepoint=False)
         return Response(
             BLANK_GIF,
             mimetype="image/gif",

@@ -498,8 +498,9 @@ class AutomationFlowTask(models.Model):
         ended flows or enrollments get the stamp and nothing else.
 
         Opens and clicks arrive one HTTP request each, by the hundred
-        thousand: each implied event is one ``UPDATE`` that stamps the tasks
-        and one that moves their children, whatever the number of tasks.
+        thousand: each implied event is one statement that stamps the tasks,
+        moves their children and tells when the scheduler runs next,
+        whatever the number of tasks.
 
         :param event: the key of an event of the step catalogue
             (``step._get_step_types``)
@@ -510,9 +511,7 @@ class AutomationFlowTask(models.Model):
         catalogue = self.env["automation.flow.step"]._step_catalogue()
         scheduled = []
         for implied in triggers.events_implied(catalogue, event):
-            parent_ids = self._stamp_event(catalogue, implied, at)
-            if parent_ids:
-                scheduled += self._move_children(catalogue, implied, parent_ids, at)
+            scheduled += self._stamp_event(catalogue, implied, at)
         self.invalidate_model()
         self._wake_scheduler(scheduled)
 
@@ -545,7 +544,7 @@ class AutomationFlowTask(models.Model):
             self._scheduler_cron().id,
         )
 
-    def _record_event(self, event):
+    def _record_event(self, event, savepoint=True):
         """``_on_event`` for the hooks of what people do (an open, a click, a
         reply, a bounce, an activity done or cancelled): a failure is undone
         and logged, never raised, so that the image is served, the reply
@@ -555,11 +554,19 @@ class AutomationFlowTask(models.Model):
         request or an RPC call: Odoo replays it with a fresh snapshot, which
         records the event. Elsewhere (the mail fetcher) nothing replays it:
         the event is lost, not the person's action.
+
+        :param savepoint: ``False`` when the event is the only change of the
+            transaction (the open pixel): a failure then rolls the whole
+            transaction back, which spares the two statements of a savepoint
+            on every open.
         """
         if not self:
             return
         try:
-            with self.env.cr.savepoint():
+            if savepoint:
+                with self.env.cr.savepoint():
+                    self._on_event(event)
+            else:
                 self._on_event(event)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             if request:
@@ -568,6 +575,8 @@ class AutomationFlowTask(models.Model):
                 "Event %s of tasks %s lost to a concurrent update.", event, self.ids
             )
         except Exception:  # noqa: BLE001
+            if not savepoint:
+                self.env.cr.rollback()
             # A warning, not an error: the person's action succeeded, the
             # flow's reaction to it did not.
             _logger.warning(
@@ -579,35 +588,52 @@ class AutomationFlowTask(models.Model):
 
     def _stamp_event(self, catalogue, event, at):
         """Stamp the first time of ``event`` (the key of an event of the
-        catalogue) on these tasks, in the column its step type declares;
-        return the ids of those it happened to for the first time and whose
-        step has children it may move (``triggers.moved_by``): for the
-        others, planning the move of children would cost more than the
-        stamp."""
+        catalogue) on these tasks, in the column its step type declares, and
+        move the pending children of those it happened to for the first time
+        (``_move_children_sql``), in one statement; return ``[(due, next
+        run)]`` for the earliest child it scheduled (``_wake_scheduler``), or
+        nothing.
+
+        When the event concerns no trigger, the statement is the stamp alone.
+        The scheduler's next run is read once, and only when a child was
+        scheduled (PostgreSQL evaluates the sub-select on first use).
+        """
         event = catalogue.events[event]
+        stamp = SQL(
+            """UPDATE automation_flow_task
+               SET %(field)s = %(at)s,
+                   email_state = COALESCE(%(email_state)s, email_state)
+               WHERE id = ANY(%(ids)s) AND %(field)s IS NULL""",
+            field=SQL.identifier(event.field),
+            at=at,
+            email_state=event.email_state,
+            ids=self.ids,
+        )
+        move = self._move_children_sql(catalogue, event.key, at)
+        if move is None:
+            self.env.cr.execute(stamp)
+            return []
         self.env.cr.execute(
             SQL(
-                """UPDATE automation_flow_task task
-                   SET %(field)s = %(at)s,
-                       email_state = COALESCE(%(email_state)s, email_state)
-                   WHERE id = ANY(%(ids)s) AND %(field)s IS NULL
-                   RETURNING id, EXISTS (
-                       SELECT FROM automation_flow_step child
-                       WHERE child.parent_id = task.step_id
-                         AND child.trigger = ANY(%(moved)s))""",
-                field=SQL.identifier(event.field),
-                at=at,
-                email_state=event.email_state,
-                ids=self.ids,
-                moved=list(triggers.moved_by(catalogue, event.key)),
+                """WITH stamped AS (%(stamp)s RETURNING id),
+                        moved AS (%(move)s)
+                   SELECT due, CASE WHEN due IS NOT NULL THEN %(next_run)s END
+                   FROM (SELECT min(scheduled_at) AS due FROM moved
+                         WHERE state = %(scheduled)s) earliest""",
+                stamp=stamp,
+                move=move,
+                next_run=self._scheduler_next_run_sql(),
+                scheduled=states.TASK_SCHEDULED,
             )
         )
-        return [task_id for task_id, moves in self.env.cr.fetchall() if moves]
+        due, next_run = self.env.cr.fetchone()
+        return [(due, next_run)] if due else []
 
-    def _move_children(self, catalogue, event, parent_ids, at):
-        """Move the pending children of ``parent_ids`` after ``event``, in one
-        statement driven by the trigger catalogue; return, for each child it
-        schedules, its due time and when the scheduler runs next.
+    def _move_children_sql(self, catalogue, event, at):
+        """SQL of the move of the pending children of the tasks ``stamped``
+        (the first part of ``_stamp_event``'s statement) after ``event``,
+        driven by the trigger catalogue, returning each child's state and due
+        time; ``None`` when the event moves no trigger.
 
         The siblings of one email share their origin and their deadline: the
         send moves the due time of the "not …" children and the expiry of the
@@ -623,14 +649,21 @@ class AutomationFlowTask(models.Model):
 
         Keeps to ``states.TASK_TRANSITIONS``: it moves pending children only,
         a waiting one to scheduled, expired or cancelled, a scheduled one to
-        cancelled.
+        cancelled. A child among the stamped tasks themselves is left alone:
+        one statement cannot update a row twice (an event happens to tasks
+        whose step ran, which are not pending: none is).
+
+        The condition of the children it concerns is wrapped in ``IS TRUE``
+        (the same rows): PostgreSQL then takes it as one filter instead of
+        trying each of its ``OR`` arms as an index condition, which halved
+        the statement's planning (about 1 ms, more than its execution).
         """
         cancelled = triggers.cancelled_by(catalogue, event)
         disproved = triggers.disproved_by(catalogue, event)
         woken = list(triggers.woken_by(catalogue, event))
         rescheduled = list(triggers.rescheduled_by(catalogue, event))
         if not (cancelled or woken or rescheduled):
-            return []
+            return None
         is_cancelled = SQL(
             """(step.trigger = ANY(%s)
                 OR (step.trigger = ANY(%s) AND child.scheduled_at > %s))""",
@@ -642,68 +675,61 @@ class AutomationFlowTask(models.Model):
             "(child.state = %s AND step.trigger = ANY(%s))", states.TASK_WAITING, woken
         )
         is_late = SQL("(%s AND child.expires_at <= %s)", is_woken, at)
-        self.env.cr.execute(
-            SQL(
-                """UPDATE automation_flow_task child
-                   SET state = CASE WHEN %(is_cancelled)s THEN %(cancelled_state)s
-                                    WHEN %(is_late)s THEN %(expired_state)s
-                                    WHEN %(is_woken)s THEN %(scheduled_state)s
-                                    ELSE child.state END,
-                       scheduled_at = CASE
-                           WHEN %(is_cancelled)s OR %(is_late)s THEN child.scheduled_at
-                           WHEN %(is_woken)s AND step.date_field_id IS NOT NULL
-                           THEN %(at)s
-                           WHEN step.date_field_id IS NULL
-                                AND (%(is_woken)s OR child.state = %(scheduled_state)s)
-                           THEN %(at)s + %(delay)s
-                           ELSE child.scheduled_at END,
-                       expires_at = CASE
-                           WHEN %(is_cancelled)s OR %(is_woken)s
-                                OR child.state != %(waiting_state)s
-                           THEN child.expires_at
-                           WHEN step.expiry > 0 THEN %(at)s + %(expiry)s END,
-                       done_at = CASE WHEN %(is_cancelled)s OR %(is_late)s
-                                      THEN %(now)s END,
-                       reason_code = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
-                       reason_params = NULL
-                   FROM automation_flow_step step,
-                        automation_flow_enrollment enrollment,
-                        automation_flow flow
-                   WHERE child.parent_id = ANY(%(parent_ids)s)
-                     AND child.state IN %(pending)s
-                     AND step.id = child.step_id
-                     AND enrollment.id = child.enrollment_id
-                     AND enrollment.state IN %(active)s
-                     AND flow.id = child.flow_id
-                     AND (flow.state IN %(flow_running)s OR child.is_test)
-                     AND (%(is_cancelled)s OR %(is_woken)s
-                          OR step.trigger = ANY(%(rescheduled)s))
-                   RETURNING child.state, child.scheduled_at, %(next_run)s""",
-                is_cancelled=is_cancelled,
-                is_woken=is_woken,
-                is_late=is_late,
-                delay=self._interval_sql("step.delay", "step.delay_unit"),
-                expiry=self._interval_sql("step.expiry", "step.expiry_unit"),
-                cancelled_state=states.TASK_CANCELLED,
-                expired_state=states.TASK_EXPIRED,
-                scheduled_state=states.TASK_SCHEDULED,
-                waiting_state=states.TASK_WAITING,
-                at=at,
-                now=fields.Datetime.now(),
-                reason=event_reason_code(event) if cancelled else None,
-                parent_ids=parent_ids,
-                pending=states.TASK_PENDING,
-                active=states.ENROLLMENT_ACTIVE,
-                flow_running=states.FLOW_RUNNING,
-                rescheduled=rescheduled,
-                next_run=self._scheduler_next_run_sql(),
-            )
+        return SQL(
+            """UPDATE automation_flow_task child
+               SET state = CASE WHEN %(is_cancelled)s THEN %(cancelled_state)s
+                                WHEN %(is_late)s THEN %(expired_state)s
+                                WHEN %(is_woken)s THEN %(scheduled_state)s
+                                ELSE child.state END,
+                   scheduled_at = CASE
+                       WHEN %(is_cancelled)s OR %(is_late)s THEN child.scheduled_at
+                       WHEN %(is_woken)s AND step.date_field_id IS NOT NULL
+                       THEN %(at)s
+                       WHEN step.date_field_id IS NULL
+                            AND (%(is_woken)s OR child.state = %(scheduled_state)s)
+                       THEN %(at)s + %(delay)s
+                       ELSE child.scheduled_at END,
+                   expires_at = CASE
+                       WHEN %(is_cancelled)s OR %(is_woken)s
+                            OR child.state != %(waiting_state)s
+                       THEN child.expires_at
+                       WHEN step.expiry > 0 THEN %(at)s + %(expiry)s END,
+                   done_at = CASE WHEN %(is_cancelled)s OR %(is_late)s
+                                  THEN %(now)s END,
+                   reason_code = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
+                   reason_params = NULL
+               FROM automation_flow_step step,
+                    automation_flow_enrollment enrollment,
+                    automation_flow flow
+               WHERE child.parent_id IN (SELECT id FROM stamped)
+                 AND child.id != ALL(%(ids)s)
+                 AND child.state IN %(pending)s
+                 AND step.id = child.step_id
+                 AND enrollment.id = child.enrollment_id
+                 AND enrollment.state IN %(active)s
+                 AND flow.id = child.flow_id
+                 AND (flow.state IN %(flow_running)s OR child.is_test)
+                 AND (%(is_cancelled)s OR %(is_woken)s
+                      OR step.trigger = ANY(%(rescheduled)s)) IS TRUE
+               RETURNING child.state, child.scheduled_at""",
+            is_cancelled=is_cancelled,
+            is_woken=is_woken,
+            is_late=is_late,
+            delay=self._interval_sql("step.delay", "step.delay_unit"),
+            expiry=self._interval_sql("step.expiry", "step.expiry_unit"),
+            cancelled_state=states.TASK_CANCELLED,
+            expired_state=states.TASK_EXPIRED,
+            scheduled_state=states.TASK_SCHEDULED,
+            waiting_state=states.TASK_WAITING,
+            at=at,
+            now=fields.Datetime.now(),
+            reason=event_reason_code(event) if cancelled else None,
+            ids=self.ids,
+            pending=states.TASK_PENDING,
+            active=states.ENROLLMENT_ACTIVE,
+            flow_running=states.FLOW_RUNNING,
+            rescheduled=rescheduled,
         )
-        return [
-            (due, next_run)
-            for state, due, next_run in self.env.cr.fetchall()
-            if state == states.TASK_SCHEDULED
-        ]
 
     @api.model
     def _interval_sql(self, amount, unit):
