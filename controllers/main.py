@@ -44,6 +44,8 @@ class AutomationFlowController(http.Controller):
         # Not "public": Odoo would look the public user up (a query) on
         # every open; the visitor is the public user all the same, below.
         auth="none",
+        # Routes of auth="none" are read-only by default; an open writes.
+        readonly=False,
         methods=["GET"],
         # Every email open or click would otherwise create a session.
         save_session=False,

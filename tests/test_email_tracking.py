@@ -76,6 +76,23 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         self.assertChildren(self.task, {"email_opened": "done"})
         self.assertEqual(self.partners[0].ref, "followed up")
 
+    def test_open_creates_no_session(self):
+        """The open route neither needs nor creates a session: the person
+        is the public user, whatever their browser's session."""
+        response = self.open_path(self.pixel)
+        self.assertNotIn("session_id", response.headers.get("Set-Cookie", ""))
+        self.assertEqual(self.task.opened_at, NOW + HOUR)
+        self.assertEqual(self.task.write_uid, self.env.ref("base.public_user"))
+
+    def test_open_signed_in(self):
+        """A person signed in to Odoo in the same browser opens the email:
+        it counts, as the public user's open."""
+        self.authenticate("admin", "admin")
+        response = self.open_path(self.pixel)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.task.opened_at, NOW + HOUR)
+        self.assertChildren(self.task, {"email_opened": ("scheduled", NOW + 2 * HOUR)})
+
     def test_open_forged_token(self):
         forged = self.pixel.replace("/blank.gif", "0/blank.gif")
         response = self.open_path(forged)
