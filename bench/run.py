@@ -471,18 +471,24 @@ class Bench:
         try:
             offset = log_path.stat().st_size
             started = time.monotonic()
+            cpu_started = process_cpu(server.pid)
             statuses = send_requests(
                 port, urls, self.args.open_clients, self.args.open_time_limit
             )
             wall = time.monotonic() - started
+            open_cpu = process_cpu(server.pid) - cpu_started
             # The yardstick: Odoo's own minimal public route, as many times
             # (at most 2,000), by the same clients of the same server.
-            send_requests(
-                port,
-                [HEALTH_ROUTE] * min(len(statuses), 2000),
-                self.args.open_clients,
-                self.args.open_time_limit,
+            cpu_started = process_cpu(server.pid)
+            health_count = len(
+                send_requests(
+                    port,
+                    [HEALTH_ROUTE] * min(len(statuses), 2000),
+                    self.args.open_clients,
+                    self.args.open_time_limit,
+                )
             )
+            health_cpu = process_cpu(server.pid) - cpu_started
         finally:
             stop_server(server)
         queries, server_ms, health_ms = [], [], []
@@ -510,6 +516,10 @@ class Bench:
             # client's: the client runs on the same two cores.
             "server_ms_median": statistics.median(server_ms) if server_ms else None,
             "health_ms_median": statistics.median(health_ms) if health_ms else None,
+            # CPU of the Odoo server per request (all its threads; PostgreSQL's
+            # not included): less blurred by the machine's load than times.
+            "server_cpu_ms": 1000 * open_cpu / max(events, 1),
+            "health_cpu_ms": 1000 * health_cpu / max(health_count, 1),
             "http_errors": sum(1 for status in statuses if status != 200),
             "task_rows": prepared["task_rows"],
             "bounded": events < size,
@@ -771,6 +781,8 @@ def phase_notes(result):
             f"max {result['queries_per_event_max']} queries/event, "
             f"median {result['server_ms_median'] or 0:.1f} ms in the server "
             f"({result.get('health_ms_median') or 0:.1f} ms for {HEALTH_ROUTE}), "
+            f"{result.get('server_cpu_ms') or 0:.1f} ms of Odoo CPU "
+            f"({result.get('health_cpu_ms') or 0:.1f} ms for {HEALTH_ROUTE}), "
             f"{result['task_rows']:,} task rows, {result['http_errors']} errors"
         )
     return ", ".join(notes)
