@@ -61,38 +61,32 @@ def with_batch_defaults(model):
     return model.with_context(**{BATCH_DEFAULTS: BatchDefaults()})
 
 
-def _add_missing_default_values(model, values, add_missing):
-    batch = model.env.context.get(BATCH_DEFAULTS)
-    if batch is None:
-        return add_missing(values)
-    return batch.complete(model, values, add_missing)
+class AutomationFlowBatchDefaults(models.AbstractModel):
+    """What the messages, mails and activities the steps create inherit:
+    under ``BATCH_DEFAULTS``, their default values once per batch."""
+
+    _name = "automation.flow.batch.defaults"
+    _description = "Default values computed once per batch"
+
+    @api.model
+    def _add_missing_default_values(self, values):
+        add_missing = super()._add_missing_default_values
+        batch = self.env.context.get(BATCH_DEFAULTS)
+        if batch is None:
+            return add_missing(values)
+        return batch.complete(self, values, add_missing)
 
 
 class MailMessage(models.Model):
-    _inherit = "mail.message"  # pylint: disable=consider-merging-classes-inherited
-
-    @api.model
-    def _add_missing_default_values(self, values):
-        return _add_missing_default_values(
-            self, values, super()._add_missing_default_values
-        )
+    _name = "mail.message"
+    _inherit = ["mail.message", "automation.flow.batch.defaults"]
 
 
 class MailMail(models.Model):
-    _inherit = "mail.mail"  # pylint: disable=consider-merging-classes-inherited
-
-    @api.model
-    def _add_missing_default_values(self, values):
-        return _add_missing_default_values(
-            self, values, super()._add_missing_default_values
-        )
+    _name = "mail.mail"
+    _inherit = ["mail.mail", "automation.flow.batch.defaults"]
 
 
 class MailActivity(models.Model):
-    _inherit = "mail.activity"  # pylint: disable=consider-merging-classes-inherited
-
-    @api.model
-    def _add_missing_default_values(self, values):
-        return _add_missing_default_values(
-            self, values, super()._add_missing_default_values
-        )
+    _name = "mail.activity"
+    _inherit = ["mail.activity", "automation.flow.batch.defaults"]

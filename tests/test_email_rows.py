@@ -1,7 +1,10 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import re
+from collections import Counter
+from unittest.mock import patch
 
+from odoo.models import BaseModel
 from odoo.tests import tagged
 
 from .common import AutomationFlowCase
@@ -175,3 +178,23 @@ class TestEmailRows(AutomationFlowCase):
                 self.assertIn(activity, assigned.activity_ids)
             reference.unlink()
         self.assertIn(self.salesperson.partner_id, other.message_partner_ids)
+
+    def test_default_values_are_computed_once_per_batch(self):
+        """Odoo computes the default values of each record it creates; the
+        messages, mails and activities of a batch get theirs computed once
+        (twice: the second proves they are the same for every record)."""
+        computed = Counter()
+        add_missing = BaseModel._add_missing_default_values
+
+        def counted(model, values):
+            computed[model._name] += 1
+            return add_missing(model, values)
+
+        with patch.object(BaseModel, "_add_missing_default_values", counted):
+            self.run_flow()
+        self.assertEqual(len(self.tasks_of(self.email_step).mail_mail_id), 3)
+        self.assertEqual(len(self.tasks_of(self.activity_step).activity_id), 3)
+        self.assertEqual(
+            {name: computed[name] for name in ("mail.message", "mail.activity")},
+            {"mail.message": 2, "mail.activity": 2},
+        )
