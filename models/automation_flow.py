@@ -13,7 +13,6 @@ from odoo.tools import SQL
 
 from ..engine import states
 from ..reasons import Reason
-from .automation_flow_step import CATALOGUE_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -714,11 +713,9 @@ class AutomationFlow(models.Model):
             ._fields["state"]
             ._description_selection(self.env)
         )
-        # The catalogue is built once for every card and menu, not once each.
         catalogue = Step._step_catalogue()
-        Step = Step.with_context(**{CATALOGUE_KEY: catalogue})
         steps = []
-        for step in self.with_context(**{CATALOGUE_KEY: catalogue}).step_ids:
+        for step in self.step_ids:
             kind, branch = step._designer_branch(catalogue)
             steps.append(
                 {

@@ -1,15 +1,12 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..engine import retry, schedule, states, triggers
 from ..reasons import Reason
-
-# The context key of a catalogue built once for a call (``_step_catalogue``).
-CATALOGUE_KEY = "automation_flow_catalogue"
 
 DELAY_UNITS = [
     ("minutes", "Minutes"),
@@ -219,17 +216,20 @@ class AutomationFlowStep(models.Model):
         }
 
     @api.model
+    @tools.ormcache("self.env.lang")
     def _step_catalogue(self):
         """The catalogue of ``_get_step_types``, for ``engine/triggers.py``.
 
-        Rebuilt at each call, unless the caller built it once for a whole
-        call tree and handed it down in the context (``CATALOGUE_KEY``, see
-        ``flow.get_step_tree``): the designer of 100 steps would otherwise
-        rebuild it hundreds of times.
+        Built once per registry and language (its labels and phrases are
+        translated), then kept in the registry's cache, which a registry
+        built after a module is installed or updated starts empty and
+        ``registry.clear_cache()`` empties: every open would otherwise
+        translate about a hundred labels it does not use, and the designer of
+        100 steps rebuild it hundreds of times. Nobody may change the
+        catalogue it returns (it is shared); a test that patches
+        ``_get_step_types`` clears the cache before and after.
         """
-        return self.env.context.get(CATALOGUE_KEY) or triggers.Catalogue(
-            self._get_step_types()
-        )
+        return triggers.Catalogue(self._get_step_types())
 
     @api.model
     def _selection_trigger(self):

@@ -653,11 +653,16 @@ class AutomationFlowTask(models.Model):
         one statement cannot update a row twice (an event happens to tasks
         whose step ran, which are not pending: none is).
 
-        The condition of the children it concerns is wrapped in ``IS TRUE``
-        (the same rows): PostgreSQL then takes it as one filter instead of
-        trying each of its ``OR`` arms as an index condition, which cuts the
-        statement's planning by a third or more (planning, about 1 ms, takes
-        longer than the execution).
+        The statement is shaped for PostgreSQL's planner, whose work (about
+        1 ms) exceeded the execution's (0.3 ms) and is redone for every open:
+        prepared statements do not last, since Odoo's pool resets each
+        connection it lends (psycopg2's ``DISCARD ALL``). The condition of the
+        children it concerns is wrapped in ``IS TRUE`` (the same rows), which
+        PostgreSQL takes as one filter instead of trying each of its ``OR``
+        arms as an index condition; the parents are an array of the stamped
+        ids and the enrollment's and flow's states are read by sub-selects
+        on their primary key, not joins, which leaves the planner one join to
+        order instead of three and a semi-join: planning 0.8-0.9 → 0.4 ms.
         """
         cancelled = triggers.cancelled_by(catalogue, event)
         disproved = triggers.disproved_by(catalogue, event)
@@ -699,17 +704,16 @@ class AutomationFlowTask(models.Model):
                                   THEN %(now)s END,
                    reason_code = CASE WHEN %(is_cancelled)s THEN %(reason)s END,
                    reason_params = NULL
-               FROM automation_flow_step step,
-                    automation_flow_enrollment enrollment,
-                    automation_flow flow
-               WHERE child.parent_id IN (SELECT id FROM stamped)
+               FROM automation_flow_step step
+               WHERE child.parent_id = ANY(ARRAY(SELECT id FROM stamped))
                  AND child.id != ALL(%(ids)s)
                  AND child.state IN %(pending)s
                  AND step.id = child.step_id
-                 AND enrollment.id = child.enrollment_id
-                 AND enrollment.state IN %(active)s
-                 AND flow.id = child.flow_id
-                 AND (flow.state IN %(flow_running)s OR child.is_test)
+                 AND (SELECT enrollment.state IN %(active)s
+                      FROM automation_flow_enrollment enrollment
+                      WHERE enrollment.id = child.enrollment_id)
+                 AND (SELECT flow.state IN %(flow_running)s OR child.is_test
+                      FROM automation_flow flow WHERE flow.id = child.flow_id)
                  AND (%(is_cancelled)s OR %(is_woken)s
                       OR step.trigger = ANY(%(rescheduled)s)) IS TRUE
                RETURNING child.state, child.scheduled_at""",

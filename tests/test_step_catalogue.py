@@ -85,6 +85,10 @@ class TestStepTypePlugin(AutomationFlowCase):
         stack.enter_context(
             patch.object(Step, "_get_step_types", sms_step_types(Step._get_step_types))
         )
+        # The catalogue is cached per registry: built again with the patched
+        # hook now, and without it after the test.
+        self.env.registry.clear_cache()
+        self.addCleanup(self.env.registry.clear_cache)
         # What the type file's ``selection_add`` would do (values, labels).
         sms_type = [("sms", "Send an SMS")]
         labels = step_type._description_selection
