@@ -148,6 +148,12 @@ CATALOGUE = {
     ),
     "webhook_no_answer": _lt("No answer within %(timeout)s seconds."),
     "webhook_unreachable": _lt("The receiver could not be reached: %(error)s"),
+    "webhook_internal_address": _lt(
+        "Not called: %(host)s is %(address)s, an address of this server or of "
+        "a private network, and webhooks only call public addresses. Use the "
+        "receiver's public URL, or ask an administrator to allow this network "
+        "in the system parameter %(param)s, then retry the task."
+    ),
     "webhook_interrupted": _lt(
         "The call was interrupted (the server stopped before the answer was "
         "recorded); it is made again with the same idempotency key."

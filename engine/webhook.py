@@ -71,11 +71,43 @@ reads them as ``False``):
 (None, False, [7, 'Ann'])
 >>> excerpt("x" * 600)[-3:], len(excerpt("x" * 600)), excerpt(None)
 ('...', 500, '')
+
+A webhook only calls public addresses: not the server itself, its private
+network or the cloud's metadata service, which a flow manager could
+otherwise reach and read answers from. An administrator allows internal
+receivers by network:
+
+>>> [callable_address(a) for a in ("93.184.216.34", "2606:4700::1111")]
+[True, True]
+>>> [callable_address(a) for a in ("127.0.0.1", "10.1.2.3", "192.168.0.9",
+...     "169.254.169.254", "0.0.0.0", "::1", "::ffff:127.0.0.1", "fe80::1%eth0",
+...     "224.0.0.1")]
+[False, False, False, False, False, False, False, False, False]
+>>> networks = allowed_networks("10.0.0.0/8, 127.0.0.1  fd00::/8")
+>>> networks
+[IPv4Network('10.0.0.0/8'), IPv4Network('127.0.0.1/32'), IPv6Network('fd00::/8')]
+>>> [callable_address(a, networks) for a in ("10.1.2.3", "127.0.0.1", "127.0.0.2")]
+[True, True, False]
+>>> allowed_networks(""), allowed_networks(None)
+([], [])
+>>> allowed_networks("10.0.0.0/8, intranet")
+Traceback (most recent call last):
+...
+ValueError: intranet
+
+A host named in a URL is checked when the step is saved if it is an address
+or ``localhost``; any other name is checked where it matters, on the address
+each call connects to (``webhook_transport.py``):
+
+>>> [literal_address(h) for h in ("127.0.0.1", "LocalHost", "api.localhost",
+...     "::1", "example.com")]
+['127.0.0.1', '127.0.0.1', '127.0.0.1', '::1', None]
 """
 
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import uuid
 
@@ -170,3 +202,40 @@ def excerpt(text):
     if len(text) > EXCERPT_LENGTH:
         return text[: EXCERPT_LENGTH - 3] + "..."
     return text
+
+
+def allowed_networks(text):
+    """The networks an administrator allows besides public addresses:
+    addresses or CIDR blocks separated by commas or spaces. Raises
+    ``ValueError`` naming the first entry that is neither."""
+    networks = []
+    for entry in (text or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(entry) from None
+    return networks
+
+
+def callable_address(address, networks=()):
+    """Whether a webhook may connect to ``address``: a public (global
+    unicast) address, or one in ``networks``."""
+    # A link-local IPv6 address carries its interface (fe80::1%eth0).
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in networks):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def literal_address(host):
+    """The address a URL's host names without a lookup (an IP address, or
+    ``localhost`` and its subdomains, loopback by RFC 6761), else ``None``."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return "127.0.0.1"
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None

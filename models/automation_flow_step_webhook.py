@@ -26,6 +26,7 @@ from odoo.tools import SQL
 from ..engine import states, triggers, webhook
 from ..engine.triggers import StepType
 from ..reasons import Reason, reason_values
+from ..webhook_transport import RefusedAddress, checked_session
 from .automation_flow_task import SCHEDULER_RUN
 
 _logger = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ MAX_TIMEOUT = 120
 # A running task is taken for interrupted once its call has had its timeout
 # and this many seconds more (the time to record the batch's answers).
 DEFAULT_RECOVERY_MARGIN = 300
+# The internal networks webhooks may call besides public addresses (set by
+# administrators: system parameters need the Settings rights).
+ALLOWED_NETWORKS_PARAM = "automation_flow.webhook_allowed_networks"
 # How much of an answer's body is read (its start is kept on the task).
 READ_BYTES = 4096
 # Field types a payload cannot carry (files) or that hold no value.
@@ -147,6 +151,22 @@ class AutomationFlowStep(models.Model):
                         url=url or _("nothing"),
                     )
                 )
+            address = webhook.literal_address(parts.hostname)
+            if address and not webhook.callable_address(
+                address, self._webhook_allowed_networks()
+            ):
+                raise ValidationError(
+                    _(
+                        "The webhook step %(step)s calls %(host)s, an address "
+                        "of this server or of a private network: webhooks "
+                        "only call public addresses. Use the receiver's public "
+                        "URL, or ask an administrator to allow this network in "
+                        "the system parameter %(param)s.",
+                        step=step.name,
+                        host=parts.hostname,
+                        param=ALLOWED_NETWORKS_PARAM,
+                    )
+                )
             if not 1 <= step.webhook_timeout <= MAX_TIMEOUT:
                 raise ValidationError(
                     _(
@@ -156,6 +176,23 @@ class AutomationFlowStep(models.Model):
                         max=MAX_TIMEOUT,
                     )
                 )
+
+    @api.model
+    def _webhook_allowed_networks(self):
+        """The internal networks an administrator lets webhooks call."""
+        # sudo: system parameters are read by administrators only; this one
+        # holds no secret and every webhook call obeys it.
+        value = self.env["ir.config_parameter"].sudo().get_param(ALLOWED_NETWORKS_PARAM)
+        try:
+            return webhook.allowed_networks(value)
+        except ValueError:
+            # Written around its check (SQL, an import): allow no more.
+            _logger.warning(
+                "Ignored the system parameter %s: %r is not an address or a network.",
+                ALLOWED_NETWORKS_PARAM,
+                value,
+            )
+            return []
 
     @api.constrains("step_type", "webhook_field_ids", "flow_id")
     def _check_webhook_fields(self):
@@ -310,6 +347,14 @@ class AutomationFlowStep(models.Model):
                 allow_redirects=False,
                 stream=True,
             )
+        except RefusedAddress as refused:
+            reason = Reason(
+                "webhook_internal_address",
+                host=refused.host,
+                address=refused.address,
+                param=ALLOWED_NETWORKS_PARAM,
+            )
+            return webhook.ERROR, None, "", reason, None
         except requests.Timeout:
             reason = Reason("webhook_no_answer", timeout=self.webhook_timeout)
             return webhook.RETRY, None, "", reason, None
@@ -455,7 +500,8 @@ class AutomationFlowTask(models.Model):
         ``step._call_webhook``)."""
         answers = {}
         database = self._database_uuid()
-        with requests.Session() as session:
+        networks = self.env["automation.flow.step"]._webhook_allowed_networks()
+        with checked_session(networks) as session:
             for step, tasks in self.grouped("step_id").items():
                 try:
                     # The engine signs with the flow's secret, a managers'

@@ -1,7 +1,10 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import ValidationError
 
+from ..engine import webhook
+from .automation_flow_step_webhook import ALLOWED_NETWORKS_PARAM
 from .ir_cron import LANES_PARAM
 
 
@@ -31,3 +34,20 @@ class IrConfigParameter(models.Model):
         crons at once: no module update needed."""
         for param in self.filtered(lambda param: param.key == LANES_PARAM):
             self.env["ir.cron"]._automation_flow_sync_lanes(param.value)
+
+    @api.constrains("key", "value")
+    def _check_automation_flow_webhook_networks(self):
+        for param in self.filtered(lambda p: p.key == ALLOWED_NETWORKS_PARAM):
+            try:
+                webhook.allowed_networks(param.value)
+            except ValueError as error:
+                raise ValidationError(
+                    _(
+                        "The system parameter %(param)s lists the networks "
+                        "webhooks may call besides public addresses: addresses "
+                        "or networks such as 10.0.0.0/8, separated by commas. "
+                        "%(entry)s is neither.",
+                        param=ALLOWED_NETWORKS_PARAM,
+                        entry=error.args[0],
+                    )
+                ) from None

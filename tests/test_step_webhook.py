@@ -18,6 +18,7 @@ from odoo.tests.common import JsonRpcException, get_db_name
 from odoo.tools import mute_logger
 
 from ..engine import webhook
+from ..models.automation_flow_step_webhook import ALLOWED_NETWORKS_PARAM
 from ..models.automation_flow_task import SCHEDULER_RUN
 from .common import AUTOMATION_MANAGER, NOW, AutomationFlowCase, new_flow_user
 
@@ -63,6 +64,12 @@ class Receiver(BaseHTTPRequestHandler):
         """Quiet: the tests read ``received``."""
 
 
+def allow_this_server(env):
+    """Webhooks call public addresses only: the receiver of these tests is
+    on 127.0.0.1, which an administrator allows."""
+    env["ir.config_parameter"].set_param(ALLOWED_NETWORKS_PARAM, "127.0.0.1, ::1")
+
+
 def start_receiver(case):
     """A real HTTP server on 127.0.0.1 for the test class."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
@@ -98,6 +105,7 @@ class TestWebhookStep(AutomationFlowCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.server = start_receiver(cls)
+        allow_this_server(cls.env)
         cls.contacts = cls.partners[:2]
         cls.add_contact_field("x_webhook_day", "Day", "date")
         cls.contacts[0].x_webhook_day = "2026-02-20"
@@ -491,6 +499,7 @@ class TestWebhookCrash(BaseCase):
         self.connection = db_connect(get_db_name())
         with closing(self.connection.cursor()) as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            allow_this_server(env)
             partners = env["res.partner"].create(
                 [{"name": f"Webhook contact {i}"} for i in range(12)]
             )
@@ -522,6 +531,7 @@ class TestWebhookCrash(BaseCase):
             env["automation.flow"].browse(self.flow_id).unlink()
             env["res.partner"].browse(self.partner_ids).unlink()
             env["ir.config_parameter"].set_param("automation_flow.batch_size", False)
+            env["ir.config_parameter"].set_param(ALLOWED_NETWORKS_PARAM, False)
             cr.commit()
 
     def worker(self):
