@@ -6,6 +6,8 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2.extensions import AsIs
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
@@ -511,7 +513,7 @@ class AutomationFlowTask(models.Model):
         catalogue = self.env["automation.flow.step"]._step_catalogue()
         scheduled = []
         for implied in triggers.events_implied(catalogue, event):
-            scheduled += self._stamp_event(catalogue, implied, at)
+            scheduled += self._stamp_event(implied, at)
         self.invalidate_model()
         self._wake_scheduler(scheduled)
 
@@ -586,17 +588,57 @@ class AutomationFlowTask(models.Model):
                 exc_info=True,
             )
 
-    def _stamp_event(self, catalogue, event, at):
+    def _stamp_event(self, event, at):
         """Stamp the first time of ``event`` (the key of an event of the
         catalogue) on these tasks, in the column its step type declares, and
-        move the pending children of those it happened to for the first time
-        (``_move_children_sql``), in one statement; return ``[(due, next
-        run)]`` for the earliest child it scheduled (``_wake_scheduler``), or
-        nothing.
+        move the pending children of those it happened to for the first time,
+        in one statement (``_event_statement``); return ``[(due, next run)]``
+        for the earliest child it scheduled (``_wake_scheduler``), or nothing.
+        """
+        statement, moves = self._event_statement(event)
+        self.env.cr.execute(
+            statement, {"ids": self.ids, "at": at, "now": fields.Datetime.now()}
+        )
+        if not moves:
+            return []
+        due, next_run = self.env.cr.fetchone()
+        return [(due, next_run)] if due else []
+
+    @api.model
+    @tools.ormcache("event")
+    def _event_statement(self, event):
+        """The statement of ``_stamp_event`` for ``event`` and whether it moves
+        children, built once per registry (``_event_sql``): its text has the
+        placeholders ``%(ids)s``, ``%(at)s`` and ``%(now)s`` and the
+        catalogue's constants written in.
+
+        Built per event, the statement cost about 0.3 ms of Python per open:
+        composing it, then quoting each of its 40 parameters, the event's
+        time a dozen times. Its text depends on the catalogue's keys and
+        columns, never on its labels: one text serves every language.
+        """
+        catalogue = self.env["automation.flow.step"]._step_catalogue()
+        marks = {name: f"automation_flow_{name}_value" for name in ("ids", "at", "now")}
+        sql, moves = self._event_sql(
+            catalogue, event, **{name: AsIs(mark) for name, mark in marks.items()}
+        )
+        # The constants quoted once; the ``%`` they may hold escaped for the
+        # placeholders of the execution.
+        text = self.env.cr.mogrify(sql.code, sql.params).decode().replace("%", "%%")
+        for name, mark in marks.items():
+            text = text.replace(mark, f"%({name})s")
+        return text, moves
+
+    @api.model
+    def _event_sql(self, catalogue, event, ids, at, now):
+        """SQL stamping ``event`` at ``at`` on the tasks ``ids`` and moving the
+        pending children of those it happened to for the first time
+        (``_move_children_sql``), and whether it moves children.
 
         When the event concerns no trigger, the statement is the stamp alone.
-        The scheduler's next run is read once, and only when a child was
-        scheduled (PostgreSQL evaluates the sub-select on first use).
+        Else it returns the earliest due time of the children it scheduled
+        and, only then, the scheduler's next run (PostgreSQL evaluates the
+        sub-select on first use).
         """
         event = catalogue.events[event]
         stamp = SQL(
@@ -607,13 +649,12 @@ class AutomationFlowTask(models.Model):
             field=SQL.identifier(event.field),
             at=at,
             email_state=event.email_state,
-            ids=self.ids,
+            ids=ids,
         )
-        move = self._move_children_sql(catalogue, event.key, at)
+        move = self._move_children_sql(catalogue, event.key, ids, at, now)
         if move is None:
-            self.env.cr.execute(stamp)
-            return []
-        self.env.cr.execute(
+            return stamp, False
+        return (
             SQL(
                 """WITH stamped AS (%(stamp)s RETURNING id),
                         moved AS (%(move)s)
@@ -624,14 +665,14 @@ class AutomationFlowTask(models.Model):
                 move=move,
                 next_run=self._scheduler_next_run_sql(),
                 scheduled=states.TASK_SCHEDULED,
-            )
+            ),
+            True,
         )
-        due, next_run = self.env.cr.fetchone()
-        return [(due, next_run)] if due else []
 
-    def _move_children_sql(self, catalogue, event, at):
+    def _move_children_sql(self, catalogue, event, ids, at, now):
         """SQL of the move of the pending children of the tasks ``stamped``
-        (the first part of ``_stamp_event``'s statement) after ``event``,
+        (the first part of ``_event_sql``'s statement, on ``ids``) after
+        ``event`` at ``at`` (``now`` for the cancelled ones' end),
         driven by the trigger catalogue, returning each child's state and due
         time; ``None`` when the event moves no trigger.
 
@@ -727,9 +768,9 @@ class AutomationFlowTask(models.Model):
             scheduled_state=states.TASK_SCHEDULED,
             waiting_state=states.TASK_WAITING,
             at=at,
-            now=fields.Datetime.now(),
+            now=now,
             reason=event_reason_code(event) if cancelled else None,
-            ids=self.ids,
+            ids=ids,
             pending=states.TASK_PENDING,
             active=states.ENROLLMENT_ACTIVE,
             flow_running=states.FLOW_RUNNING,

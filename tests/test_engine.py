@@ -3,6 +3,7 @@
 import doctest
 import importlib
 import pkgutil
+from unittest.mock import patch
 
 from odoo.tests import BaseCase, TransactionCase, tagged
 
@@ -58,3 +59,45 @@ class TestStepCatalogue(TransactionCase):
                 self.assertEqual(len(trigger.phrases), 2)
                 self.assertIn("%(delay)s", trigger.phrases[1])
         self.assertEqual(set(step_types), set(catalogue.step_types) - {triggers.ANY})
+
+    def test_built_once_per_registry_and_language(self):
+        """The catalogue is built once per language and the event statement
+        once per event, kept in the registry's cache: an open translates no
+        label and composes no SQL. Emptying the cache (what a module install
+        or update does) builds them again."""
+        self.env["res.lang"]._activate_lang("es_ES")
+        Step = type(self.env["automation.flow.step"])
+        Task = self.env["automation.flow.task"].with_context(lang="en_US")
+        original = Step._get_step_types
+        built = []
+
+        def counted(step):
+            built.append(step.env.lang)
+            return original(step)
+
+        self.env.registry.clear_cache()
+        # The catalogues built with the counted hook are not kept.
+        self.addCleanup(self.env.registry.clear_cache)
+        with patch.object(Step, "_get_step_types", counted):
+            english = Task.env["automation.flow.step"]
+            spanish = Task.with_context(lang="es_ES").env["automation.flow.step"]
+            catalogue = english._step_catalogue()
+            self.assertIs(english._step_catalogue(), catalogue)
+            self.assertEqual(
+                spanish._step_catalogue().triggers["start"].label, "En la inscripción"
+            )
+            self.assertEqual(catalogue.triggers["start"].label, "At enrollment")
+            self.assertEqual(built, ["en_US", "es_ES"])
+            statement, moves = Task._event_statement("opened")
+            self.assertTrue(moves)
+            for placeholder in ("%(ids)s", "%(at)s", "%(now)s"):
+                self.assertIn(placeholder, statement)
+            self.assertIs(
+                Task.with_context(lang="es_ES")._event_statement("opened")[0],
+                statement,
+                "one statement for every language",
+            )
+            self.assertEqual(built, ["en_US", "es_ES"], "nothing built again")
+            self.env.registry.clear_cache()
+            english._step_catalogue()
+            self.assertEqual(built, ["en_US", "es_ES", "en_US"])
