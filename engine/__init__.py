@@ -25,6 +25,8 @@ How it works
 * :mod:`.retry` says how long a task waits before its next attempt.
 * :mod:`.split` draws the branch of a random split from a hash of the
   enrollment and the step.
+* :mod:`.signing` signs the links of the emails (tracking, unsubscribe) with
+  the database's secret read once per batch.
 * :mod:`.webhook` builds, signs and judges the calls of webhook steps.
 * :mod:`.domains` evaluates the domains users write with the names of Odoo's
   web client (``context_today()``, ``relativedelta``, ``to_utc()``…).
@@ -37,6 +39,7 @@ from . import (  # noqa: F401
     pressure,
     retry,
     schedule,
+    signing,
     smtp_errors,
     split,
     states,

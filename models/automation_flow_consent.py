@@ -19,6 +19,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.mail import append_content_to_html
 
+from ..engine import signing
 from ..reasons import Reason
 from .automation_flow_step_email import RECIPIENT_FIELDS
 
@@ -175,13 +176,14 @@ class AutomationFlowStep(models.Model):
         Task = self.env["automation.flow.task"]
         base_url = self.get_base_url()
         label = self._unsubscribe_label()
+        key = Task._signing_key()
         column = []
         for task, values in zip(tasks, values_list, strict=True):
             address = addresses.get(task.res_id) or None
             column.append(address)
             if not address:
                 continue
-            token = Task._unsubscribe_token(task.id, self.flow_id.id, address)
+            token = Task._unsubscribe_token(task.id, self.flow_id.id, address, key)
             url = f"{base_url}/automation_flow/unsubscribe/{task.id}/{token}"
             values["body_html"] = append_content_to_html(
                 values.get("body_html") or "",
@@ -263,15 +265,14 @@ class AutomationFlowTask(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _unsubscribe_token(self, task_id, flow_id, email):
+    def _unsubscribe_token(self, task_id, flow_id, email, key=None):
         """The signature of an unsubscribe link: it binds the address and the
         flow (and the task whose email carried it, for the event), and the
-        database (its secret and uuid: a copy refuses the original's)."""
-        # The database secret and uuid are readable by the superuser only.
-        env = self.env(su=True)
-        database = env["ir.config_parameter"].get_param("database.uuid")
-        return tools.hmac(
-            env, UNSUBSCRIBE_TOKEN_SCOPE, (database, task_id, flow_id, email)
+        database (its secret and uuid: a copy refuses the original's).
+        ``key``: ``_signing_key()``, read here when not given."""
+        secret, database = key or self._signing_key()
+        return signing.sign(
+            secret, UNSUBSCRIBE_TOKEN_SCOPE, (database, task_id, flow_id, email)
         )
 
     @api.model

@@ -617,8 +617,9 @@ class AutomationFlowStep(models.Model):
             if link_values
             else ()
         )
+        key = Task._signing_key()
         for task, values, (root, nodes) in zip(tasks, values_list, parsed, strict=True):
-            token = Task._tracking_token(task.id)
+            token = Task._tracking_token(task.id, key)
             body = values.get("body_html") or ""
             for node in nodes:
                 node.set("href", f"{next(trackers).short_url}/af/{task.id}/{token}")

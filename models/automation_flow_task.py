@@ -14,7 +14,7 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
-from ..engine import retry, schedule, states, triggers
+from ..engine import retry, schedule, signing, states, triggers
 from ..exceptions import RetryableTaskError
 from ..fields import UncheckedMany2one
 from ..reasons import (
@@ -294,7 +294,7 @@ class AutomationFlowTask(models.Model):
         a flow, a company or a record it is not for.
         """
         mismatches = {}
-        for task in self:
+        for task in self._suspects_of_mismatch():
             flow = task.flow_id
             enrollment = task.enrollment_id
             if task.step_id.flow_id != flow:
@@ -312,6 +312,77 @@ class AutomationFlowTask(models.Model):
             mismatch = mismatches.setdefault(repr(reason), [reason, self.browse()])
             mismatch[1] |= task
         return [tuple(mismatch) for mismatch in mismatches.values()]
+
+    def _suspects_of_mismatch(self):
+        """These tasks but those whose ids say they belong with their flow.
+
+        The comparisons of ``_mismatches`` on the ids in the cache (fetched
+        for the set, as the records would read them): the
+        scheduler checks every task of every batch, and building a record
+        per field per task was a twentieth of the execution. Whatever is not
+        in the cache leaves every task to ``_mismatches``.
+        """
+        cache = self.env.cache
+
+        def columns(model, ids, *names):
+            """``[{id: value in the cache}]`` of ``names`` for the records
+            ``ids`` of ``model``, fetched as reading a record fetches them:
+            with the other columns (which the steps read next)."""
+            records = self.env[model].browse(sorted({id_ for id_ in ids if id_}))
+            for name in names:
+                field = records._fields[name]
+                missing = records.browse(cache.get_missing_ids(records, field))
+                if missing:
+                    missing._fetch_field(field)
+            return [
+                dict(
+                    zip(
+                        records._ids,
+                        cache.get_until_miss(records, records._fields[name]),
+                        strict=False,
+                    )
+                )
+                for name in names
+            ]
+
+        task = dict(
+            zip(
+                names := ("flow_id", "step_id", "enrollment_id", "parent_id")
+                + ("res_id", "company_id", "model"),
+                columns(self._name, self._ids, *names),
+                strict=True,
+            )
+        )
+        if any(len(values) != len(set(self._ids)) for values in task.values()):
+            return self
+        enrollment_ids = task["enrollment_id"].values()
+        flow_company, flow_model = columns(
+            "automation.flow", task["flow_id"].values(), "company_id", "model"
+        )
+        (step_flow,) = columns(
+            "automation.flow.step", task["step_id"].values(), "flow_id"
+        )
+        enrollment_flow, enrollment_res = columns(
+            "automation.flow.enrollment", enrollment_ids, "flow_id", "res_id"
+        )
+        (parent_enrollment,) = columns(
+            self._name, task["parent_id"].values(), "enrollment_id"
+        )
+        suspects = []
+        for id_ in self._ids:
+            flow, enrollment = task["flow_id"][id_], task["enrollment_id"][id_]
+            parent = task["parent_id"][id_]
+            if not (
+                flow
+                and step_flow.get(task["step_id"][id_]) == flow
+                and enrollment_flow.get(enrollment) == flow
+                and enrollment_res.get(enrollment) == task["res_id"][id_]
+                and (not parent or parent_enrollment.get(parent) == enrollment)
+                and flow_company.get(flow) == task["company_id"][id_]
+                and flow_model.get(flow) == task["model"][id_]
+            ):
+                suspects.append(id_)
+        return self.browse(suspects)
 
     def _refuse_mismatched(self):
         """End in error the tasks that do not belong with their flow; return
@@ -803,18 +874,25 @@ class AutomationFlowTask(models.Model):
         return self.env["ir.cron"].sudo().browse(cron_id)
 
     @api.model
-    def _tracking_token(self, task_id):
-        """The signature that proves a request comes from the task's email.
+    def _signing_key(self):
+        """``(secret, uuid)`` of the database, which the links' signatures
+        are made with: read once for a batch's emails and given to
+        ``_tracking_token`` and ``_unsubscribe_token``."""
+        # The database secret and uuid are readable by the superuser only.
+        params = self.env["ir.config_parameter"].sudo()
+        return params.get_param("database.secret"), params.get_param("database.uuid")
+
+    @api.model
+    def _tracking_token(self, task_id, key=None):
+        """The signature that proves a request comes from the task's email
+        (``key``: ``_signing_key()``, read here when not given).
 
         It is bound to the database (its secret and its uuid): a copy of the
         database, which gets a new uuid, refuses the tokens of the original.
         Tokens do not expire otherwise.
         """
-        # The database secret and uuid the signature is made with are
-        # readable by the superuser only.
-        env = self.env(su=True)
-        database = env["ir.config_parameter"].get_param("database.uuid")
-        return tools.hmac(env, TRACKING_TOKEN_SCOPE, (database, task_id))
+        secret, database = key or self._signing_key()
+        return signing.sign(secret, TRACKING_TOKEN_SCOPE, (database, task_id))
 
     @api.model
     def _legacy_tracking_token(self, task_id):

@@ -1,7 +1,10 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tests import HttpCase, tagged
+from odoo.tools import hmac
 
+from ..models.automation_flow_consent import UNSUBSCRIBE_TOKEN_SCOPE
+from ..models.automation_flow_task import TRACKING_TOKEN_SCOPE
 from .common import HOUR, NOW, OFFER_URL, AutomationFlowEventCase
 
 
@@ -16,6 +19,30 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         self.pixel, self.links = self.tracking_paths(self.task)
         self.other_links = self.tracking_paths(self.tasks[1])[1]
         self.send_emails(self.tasks)
+
+    def test_tokens_signed_with_the_key_read_once_are_odoos_hmac(self):
+        """A batch signs its links with the database's secret read once
+        (``engine/signing.py``): the signatures ``tools.hmac`` makes."""
+        Task = self.env["automation.flow.task"]
+        env = self.env(su=True)
+        database = env["ir.config_parameter"].get_param("database.uuid")
+        key = Task._signing_key()
+        for task in self.tasks:
+            self.assertEqual(
+                Task._tracking_token(task.id, key),
+                hmac(env, TRACKING_TOKEN_SCOPE, (database, task.id)),
+            )
+            self.assertEqual(
+                Task._unsubscribe_token(task.id, 7, "ann@example.com", key),
+                hmac(
+                    env,
+                    UNSUBSCRIBE_TOKEN_SCOPE,
+                    (database, task.id, 7, "ann@example.com"),
+                ),
+            )
+        self.assertEqual(
+            Task._tracking_token(self.task.id), Task._tracking_token(self.task.id, key)
+        )
 
     def test_sent_email_carries_pixel_and_tracked_links(self):
         task = self.task

@@ -1,13 +1,14 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import timedelta
+from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import AUTOMATION_MANAGER, AutomationFlowCase, new_flow_user
 
@@ -198,6 +199,52 @@ class TestMultiCompany(AutomationFlowCase):
                     enrollment_id=self.flow_a.enrollment_ids[0].id,
                 )
             )
+
+    def test_only_tasks_whose_ids_disagree_are_checked_one_by_one(self):
+        """The scheduler compares the ids of every task of a batch with its
+        flow's (``_suspects_of_mismatch``) and builds records only for those
+        that disagree: the same reasons as checking every task."""
+        Task = self.env["automation.flow.task"]
+        tasks = self.flow_a.enrollment_ids.task_ids
+        self.assertGreaterEqual(len(tasks), 6)
+        flow_b = self.b_flow()
+        flow_b.action_start()
+        flow_b.action_run()
+        other_task = flow_b.enrollment_ids.task_ids[0]
+        forged = [
+            ("step_id", flow_b.step_ids.id),
+            ("enrollment_id", flow_b.enrollment_ids[0].id),
+            ("res_id", self.b_contacts[0].id),
+            ("company_id", self.company_b.id),
+            ("model", "res.users"),
+            ("parent_id", other_task.id),
+        ]
+        for task, (column, value) in zip(tasks, forged, strict=False):
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE automation_flow_task SET %s = %s WHERE id = %s",
+                    SQL.identifier(column),
+                    value,
+                    task.id,
+                )
+            )
+        self.env.invalidate_all()
+        tasks = Task.browse(tasks.ids)
+        self.assertEqual(tasks._suspects_of_mismatch(), tasks[: len(forged)])
+
+        def summary(mismatches):
+            return {reason.code: set(group.ids) for reason, group in mismatches}
+
+        expected = {
+            "step_of_another_flow": set(tasks[:1].ids),
+            "enrollment_of_another_flow": set(tasks[1:3].ids),
+            "company_of_another_flow": set(tasks[3:5].ids),
+            "parent_of_another_enrollment": set(tasks[5:6].ids),
+        }
+        self.assertEqual(summary(tasks._mismatches()), expected)
+        self.env.invalidate_all()
+        with patch.object(type(Task), "_suspects_of_mismatch", lambda self: self):
+            self.assertEqual(summary(tasks._mismatches()), expected)
 
     def test_company_rules_filters_and_groups_without_a_foreign_key(self):
         """``company_id`` of tasks and enrollments has no foreign key (issue
