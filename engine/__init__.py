@@ -25,6 +25,8 @@ How it works
 * :mod:`.retry` says how long a task waits before its next attempt.
 * :mod:`.split` draws the branch of a random split from a hash of the
   enrollment and the step.
+* :mod:`.fast_rows` says when a batch's messages and mails may be inserted
+  without the ORM's ``create`` (no other module overrides it).
 * :mod:`.signing` signs the links of the emails (tracking, unsubscribe) with
   the database's secret read once per batch.
 * :mod:`.webhook` builds, signs and judges the calls of webhook steps.
@@ -36,6 +38,7 @@ How it works
 
 from . import (  # noqa: F401
     domains,
+    fast_rows,
     pressure,
     retry,
     schedule,

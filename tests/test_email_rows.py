@@ -7,6 +7,9 @@ from unittest.mock import patch
 from odoo.models import BaseModel
 from odoo.tests import tagged
 
+from ..engine.fast_rows import REPRODUCED, fast_path_allowed
+from ..models import mail_rows
+from ..models.batch_defaults import with_batch_defaults
 from .common import AutomationFlowCase
 
 # What differs between two mails of the same template by nature: ids, times,
@@ -64,11 +67,30 @@ class TestEmailRows(AutomationFlowCase):
             activity_deadline_days=3,
         )
 
-    def run_flow(self):
-        self.start(self.flow)
-        self.flow.action_run()
-        self.run_due()
+    def run_flow(self, fast=True):
+        """Run the flow; return the models whose rows the fast path inserted
+        (``mail_rows``), the ORM creating the others (all with ``fast=False``)."""
+        inserted = []
+        insert = mail_rows._insert
+
+        def spied(Model, values_list):
+            inserted.append(Model._name)
+            return insert(Model, values_list)
+
+        with (
+            patch.object(mail_rows, "_insert", spied),
+            patch.object(
+                mail_rows, "_fast_path", side_effect=mail_rows._fast_path
+            ) as fast_path,
+        ):
+            if not fast:
+                fast_path.side_effect = None
+                fast_path.return_value = False
+            self.start(self.flow)
+            self.flow.action_run()
+            self.run_due()
         self.env.invalidate_all()
+        return inserted
 
     def stored_values(self, record):
         names = [
@@ -82,7 +104,16 @@ class TestEmailRows(AutomationFlowCase):
         return values
 
     def test_mail_is_the_one_of_send_mail(self):
-        self.run_flow()
+        """Inserted by the fast path (``mail_rows``)."""
+        self.assertEqual(self.run_flow(), ["mail.message", "mail.mail"])
+        self.check_mails_are_those_of_send_mail()
+
+    def test_mail_of_the_orm_is_the_one_of_send_mail(self):
+        """Created by the ORM (another module overriding ``create``)."""
+        self.assertEqual(self.run_flow(fast=False), [])
+        self.check_mails_are_those_of_send_mail()
+
+    def check_mails_are_those_of_send_mail(self):
         tasks = self.tasks_of(self.email_step)
         self.assertEqual(len(tasks), 3)
         mails = tasks.mail_mail_id
@@ -135,6 +166,83 @@ class TestEmailRows(AutomationFlowCase):
                 self.assertEqual(int(match.group(1)), partner.id)
                 self.assertEqual(task.email_message_id, mail.message_id)
                 self.assertIn(mail.mail_message_id, partner.message_ids)
+
+    def test_both_paths_insert_the_same_rows(self):
+        """The same values given to ``create_rows`` with and without the fast
+        path: every stored field of the message and of the mail is the same,
+        the body sanitized as the field does."""
+        partner = self.partners[0]
+        Mail = with_batch_defaults(self.env["mail.mail"].sudo())
+        Message = Mail.env["mail.message"]
+
+        def create(fast):
+            messages = mail_rows.create_rows(
+                Message,
+                [
+                    {
+                        "body": "<p onclick='steal()'>Hello<script>x()</script></p>",
+                        "subject": "Rows",
+                        "model": "res.partner",
+                        "res_id": partner.id,
+                        "author_id": self.flow.user_id.partner_id.id,
+                        "message_type": "email_outgoing",
+                        "mail_server_id": self.server.id,
+                        "attachment_ids": [],
+                    }
+                ],
+            )
+            mails = mail_rows.create_rows(
+                Mail,
+                [
+                    {
+                        "mail_message_id": messages.id,
+                        "body_html": "<p>Hello, sent</p>",
+                        "email_to": partner.email,
+                        "recipient_ids": [(4, partner.id)],
+                        "headers": "{'X-Rows': 'yes'}",
+                        "is_notification": True,
+                    }
+                ],
+            )
+            self.env.invalidate_all()
+            return messages, mails
+
+        with patch.object(mail_rows, "_insert", wraps=mail_rows._insert) as insert:
+            fast_message, fast_mail = create(fast=True)
+        self.assertEqual(insert.call_count, 2)
+        with patch.object(mail_rows, "_fast_path", return_value=False):
+            orm_message, orm_mail = create(fast=False)
+        for fast, orm in ((fast_message, orm_message), (fast_mail, orm_mail)):
+            with self.subTest(model=fast._name):
+                self.assertEqual(self.stored_values(fast), self.stored_values(orm))
+        self.assertEqual(fast_message.body, orm_message.body)
+        self.assertNotIn("script", fast_message.body)
+        self.assertNotIn("onclick", fast_message.body)
+        self.assertEqual(fast_mail.recipient_ids, partner)
+        self.assertEqual(fast_mail.mail_message_id, fast_message)
+        self.assertIn(fast_message, partner.message_ids)
+
+    def test_an_unknown_create_override_goes_through_the_orm(self):
+        """A module the fast path does not know overriding ``create`` of the
+        mails sends them through the ORM; the messages still take the fast
+        path, and the rows are the same."""
+        Mail = self.env["mail.mail"]
+        self.assertTrue(fast_path_allowed("mail.mail", type(Mail).__mro__))
+
+        class CustomerOverride:
+            _module = "customer_module"
+
+            def create(self, vals_list):
+                return vals_list
+
+        self.assertFalse(
+            fast_path_allowed("mail.mail", (CustomerOverride, *type(Mail).__mro__))
+        )
+        # The registry as if ``mail``'s own create were such a module.
+        with patch.dict(REPRODUCED, {"mail.mail": {None}}):
+            self.assertFalse(fast_path_allowed("mail.mail", type(Mail).__mro__))
+            self.assertEqual(self.run_flow(), ["mail.message"])
+        self.check_mails_are_those_of_send_mail()
 
     def test_activity_is_the_one_odoo_creates(self):
         self.run_flow()
