@@ -404,9 +404,6 @@ class AutomationFlowStep(models.Model):
             values_list.append(
                 {
                     "res_model_id": res_model_id,
-                    # Given, as ``res_model_id`` says it: Odoo would
-                    # precompute it on a new record per activity.
-                    "res_model": self.model,
                     "res_id": task.res_id,
                     "activity_type_id": self.activity_type_id.id,
                     "summary": self.activity_summary or False,

@@ -290,7 +290,8 @@ class TestEmailRows(AutomationFlowCase):
     def test_default_values_are_computed_once_per_batch(self):
         """Odoo computes the default values of each record it creates; the
         messages, mails and activities of a batch get theirs computed once
-        (twice: the second proves they are the same for every record)."""
+        (twice: the second proves they are the same for every record), as
+        do the followers Odoo subscribes for the activities."""
         computed = Counter()
         add_missing = BaseModel._add_missing_default_values
 
@@ -303,6 +304,9 @@ class TestEmailRows(AutomationFlowCase):
         self.assertEqual(len(self.tasks_of(self.email_step).mail_mail_id), 3)
         self.assertEqual(len(self.tasks_of(self.activity_step).activity_id), 3)
         self.assertEqual(
-            {name: computed[name] for name in ("mail.message", "mail.activity")},
-            {"mail.message": 2, "mail.activity": 2},
+            {
+                name: computed[name]
+                for name in ("mail.message", "mail.activity", "mail.followers")
+            },
+            {"mail.message": 2, "mail.activity": 2, "mail.followers": 2},
         )
