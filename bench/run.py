@@ -25,7 +25,8 @@ process (Odoo's registry included, which is what a cron worker holds):
    server, from a client on 127.0.0.1 (bounded by ``--open-limit`` and
    ``--open-time-limit``); queries and server time per event come from the
    server's request log, with the server time of Odoo's minimal public route
-   (``/web/health``) requested as many times (up to 2,000) after them;
+   (``/web/health``) requested as many times (up to 2,000), the two
+   alternating in rounds (``--open-rounds``) so that both meet the same load;
 6. ``execute_opened``: the scheduler on the tasks woken by the opens;
 7. ``lanes``: the scheduler as production runs it, on Odoo servers with
    cron threads: one server and one lane on a flow of the N contacts, then
@@ -117,6 +118,13 @@ def parse_args(argv=None):
     parser.add_argument("--open-limit", type=int, default=0, help="0: N events")
     parser.add_argument("--open-time-limit", type=float, default=300)
     parser.add_argument("--open-clients", type=int, default=4)
+    parser.add_argument(
+        "--open-rounds",
+        type=int,
+        default=8,
+        help="phase 5: the opens and the /web/health requests alternate in "
+        "this many rounds, so that a change of the machine's load meets both",
+    )
     parser.add_argument(
         "--lanes-time-limit",
         type=float,
@@ -468,27 +476,38 @@ class Bench:
         limit = self.args.open_limit or size
         urls = urls[:limit]
         server, port, log_path = self.start_server(db, "http", port=self.args.http_port)
+        rounds = max(1, min(self.args.open_rounds, len(urls)))
+        deadline = time.monotonic() + self.args.open_time_limit
+        statuses, wall, open_cpu, health_count, health_cpu = [], 0.0, 0.0, 0, 0.0
         try:
             offset = log_path.stat().st_size
-            started = time.monotonic()
-            cpu_started = process_cpu(server.pid)
-            statuses = send_requests(
-                port, urls, self.args.open_clients, self.args.open_time_limit
-            )
-            wall = time.monotonic() - started
-            open_cpu = process_cpu(server.pid) - cpu_started
-            # The yardstick: Odoo's own minimal public route, as many times
-            # (at most 2,000), by the same clients of the same server.
-            cpu_started = process_cpu(server.pid)
-            health_count = len(
-                send_requests(
-                    port,
-                    [HEALTH_ROUTE] * min(len(statuses), 2000),
-                    self.args.open_clients,
-                    self.args.open_time_limit,
+            for part in range(rounds):
+                opens = urls[
+                    part * len(urls) // rounds : (part + 1) * len(urls) // rounds
+                ]
+                started = time.monotonic()
+                cpu_started = process_cpu(server.pid)
+                done = send_requests(
+                    port, opens, self.args.open_clients, deadline - started
                 )
-            )
-            health_cpu = process_cpu(server.pid) - cpu_started
+                wall += time.monotonic() - started
+                open_cpu += process_cpu(server.pid) - cpu_started
+                statuses += done
+                # The yardstick: Odoo's own minimal public route, as many
+                # times (at most 2,000 in all), by the same clients of the
+                # same server, right after these opens.
+                cpu_started = process_cpu(server.pid)
+                health_count += len(
+                    send_requests(
+                        port,
+                        [HEALTH_ROUTE] * min(len(done), 2000 // rounds),
+                        self.args.open_clients,
+                        self.args.open_time_limit,
+                    )
+                )
+                health_cpu += process_cpu(server.pid) - cpu_started
+                if time.monotonic() > deadline:
+                    break
         finally:
             stop_server(server)
         queries, server_ms, health_ms = [], [], []
