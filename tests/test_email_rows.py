@@ -222,6 +222,30 @@ class TestEmailRows(AutomationFlowCase):
         self.assertEqual(fast_mail.mail_message_id, fast_message)
         self.assertIn(fast_message, partner.message_ids)
 
+    def test_values_the_fast_path_does_not_reproduce_go_through_the_orm(self):
+        """Attachments and images inside the body (which
+        ``mail.message.create`` turns into attachments) are left to the
+        ORM, for the whole batch."""
+        partner = self.partners[0]
+        Message = with_batch_defaults(self.env["mail.message"].sudo())
+        attachment = self.env["ir.attachment"].create(
+            {"name": "offer.txt", "raw": b"offer", "res_model": "res.partner"}
+        )
+        common = {"model": "res.partner", "res_id": partner.id, "body": "<p>Hi</p>"}
+        image = "<p><img src='data:image/png;base64,iVBORw0KGgo='/></p>"
+        for values in (
+            {**common, "attachment_ids": [(4, attachment.id)]},
+            {**common, "body": image},
+        ):
+            with (
+                self.subTest(values=sorted(values)),
+                patch.object(mail_rows, "_insert", wraps=mail_rows._insert) as insert,
+            ):
+                message = mail_rows.create_rows(Message, [dict(common), values])
+                self.assertFalse(insert.called)
+                self.assertEqual(len(message), 2)
+                self.assertTrue(message[1].attachment_ids)
+
     def test_an_unknown_create_override_goes_through_the_orm(self):
         """A module the fast path does not know overriding ``create`` of the
         mails sends them through the ORM; the messages still take the fast
@@ -291,8 +315,7 @@ class TestEmailRows(AutomationFlowCase):
     def test_default_values_are_computed_once_per_batch(self):
         """Odoo computes the default values of each record it creates; the
         messages, mails and activities of a batch get theirs computed once
-        (twice: the second proves they are the same for every record), as
-        do the followers Odoo subscribes for the activities."""
+        (twice: the second proves they are the same for every record)."""
         computed = Counter()
         add_missing = BaseModel._add_missing_default_values
 
@@ -305,9 +328,6 @@ class TestEmailRows(AutomationFlowCase):
         self.assertEqual(len(self.tasks_of(self.email_step).mail_mail_id), 3)
         self.assertEqual(len(self.tasks_of(self.activity_step).activity_id), 3)
         self.assertEqual(
-            {
-                name: computed[name]
-                for name in ("mail.message", "mail.activity", "mail.followers")
-            },
-            {"mail.message": 2, "mail.activity": 2, "mail.followers": 2},
+            {name: computed[name] for name in ("mail.message", "mail.activity")},
+            {"mail.message": 2, "mail.activity": 2},
         )
