@@ -147,6 +147,11 @@ CATALOGUE = {
         "The receiver answered HTTP %(status)s (%(response)s)."
     ),
     "webhook_no_answer": _lt("No answer within %(timeout)s seconds."),
+    "webhook_answer_cut_off": _lt(
+        "The receiver answered HTTP %(status)s but did not finish its answer "
+        "within the step's timeout of %(timeout)s seconds: the call was cut "
+        "off."
+    ),
     "webhook_unreachable": _lt("The receiver could not be reached: %(error)s"),
     "webhook_internal_address": _lt(
         "Not called: %(host)s is %(address)s, an address of this server or of "

@@ -72,6 +72,25 @@ reads them as ``False``):
 >>> excerpt("x" * 600)[-3:], len(excerpt("x" * 600)), excerpt(None)
 ('...', 500, '')
 
+Only the start of an answer is read, enough for its excerpt (4 bytes at most
+per character in UTF-8) and the blank lines ``excerpt`` strips: a receiver
+answering gigabytes sends them to a closed connection.
+
+>>> 4 * EXCERPT_LENGTH < READ_BYTES
+True
+
+A call ends within its timeout whatever the receiver does: the timeout is a
+deadline for the whole call, not for each read of the socket (a receiver
+sending a byte a second would otherwise hold the scheduler as long as it
+likes). Each part of the call (connecting, sending, each read of the answer)
+waits at most the time left (``webhook_transport.py``); none is left once
+the deadline passed:
+
+>>> clock = iter([100.0, 101.5, 102.0, 103.0]).__next__
+>>> deadline = Deadline(2, clock)
+>>> deadline.remaining(), deadline.remaining(), deadline.remaining()
+(0.5, 0.0, 0.0)
+
 A webhook only calls public addresses: not the server itself, its private
 network or the cloud's metadata service, which a flow manager could
 otherwise reach and read answers from. An administrator allows internal
@@ -109,6 +128,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import time
 import uuid
 
 DONE = "done"
@@ -118,6 +138,8 @@ ERROR = "error"
 RETRIED_STATUSES = (408, 429)
 MAX_RETRY_AFTER = 86400
 EXCERPT_LENGTH = 500
+# The bytes of an answer's body read for its excerpt (and a margin).
+READ_BYTES = 4096
 SIGNATURE_HEADER = "X-Automation-Flow-Signature"
 TIMESTAMP_HEADER = "X-Automation-Flow-Timestamp"
 KEY_HEADER = "Idempotency-Key"
@@ -202,6 +224,20 @@ def excerpt(text):
     if len(text) > EXCERPT_LENGTH:
         return text[: EXCERPT_LENGTH - 3] + "..."
     return text
+
+
+class Deadline:
+    """The end of a call, ``seconds`` after it started."""
+
+    # The real monotonic clock, bound when the module is imported: a call
+    # takes real time, even under a test's frozen clock (freezegun).
+    def __init__(self, seconds, clock=time.monotonic):
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def remaining(self):
+        """The seconds left before the deadline, 0 once it passed."""
+        return max(self._end - self._clock(), 0.0)
 
 
 def allowed_networks(text):

@@ -26,7 +26,7 @@ from odoo.tools import SQL
 from ..engine import states, triggers, webhook
 from ..engine.triggers import StepType
 from ..reasons import Reason, reason_values
-from ..webhook_transport import RefusedAddress, checked_session
+from ..webhook_transport import RefusedAddress, TimedOut, checked_session, post
 from .automation_flow_task import SCHEDULER_RUN
 
 _logger = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ DEFAULT_RECOVERY_MARGIN = 300
 # The internal networks webhooks may call besides public addresses (set by
 # administrators: system parameters need the Settings rights).
 ALLOWED_NETWORKS_PARAM = "automation_flow.webhook_allowed_networks"
-# How much of an answer's body is read (its start is kept on the task).
-READ_BYTES = 4096
 # Field types a payload cannot carry (files) or that hold no value.
 UNSENT_TYPES = ["binary", "one2many", "properties", "properties_definition"]
 DELIVERED = "delivered"
@@ -86,8 +84,10 @@ class AutomationFlowStep(models.Model):
         "Timeout (seconds)",
         required=True,
         default=DEFAULT_TIMEOUT,
-        help="How long to wait for the receiver's answer. A call without an "
-        "answer is tried again later with the same idempotency key.",
+        help="How long the whole call may take, from connecting to the end of "
+        "the receiver's answer: a receiver still answering then is cut off. A "
+        "call without a full answer is tried again later with the same "
+        "idempotency key.",
     )
 
     @api.model
@@ -321,31 +321,16 @@ class AutomationFlowStep(models.Model):
             }
         return payloads
 
-    @api.model
-    def _read_start(self, response):
-        """The start of an answer's body, as text: a receiver answering
-        megabytes is not read to the end."""
-        try:
-            start = response.raw.read(READ_BYTES, decode_content=True)
-        except Exception:  # noqa: BLE001
-            # The status is the answer; its body is only shown.
-            return ""
-        return start.decode(response.encoding or "utf-8", errors="replace")
-
     def _call_webhook(self, session, data, key, secret):
         """POST ``data`` once; return ``(verdict, status, response, reason,
         retry seconds)`` (``engine/webhook.py``). Never raises for the
-        network: no answer is a verdict too."""
+        network: no answer is a verdict too. The call ends within the
+        step's timeout, whatever the receiver does (``webhook_transport``)."""
         self.ensure_one()
         headers = webhook.headers(secret, data, key, time.time())
         try:
-            response = session.post(
-                self.webhook_url,
-                data=data,
-                headers=headers,
-                timeout=self.webhook_timeout,
-                allow_redirects=False,
-                stream=True,
+            response, start = post(
+                session, self.webhook_url, data, headers, self.webhook_timeout
             )
         except RefusedAddress as refused:
             reason = Reason(
@@ -355,8 +340,15 @@ class AutomationFlowStep(models.Model):
                 param=ALLOWED_NETWORKS_PARAM,
             )
             return webhook.ERROR, None, "", reason, None
-        except requests.Timeout:
-            reason = Reason("webhook_no_answer", timeout=self.webhook_timeout)
+        except TimedOut as timed_out:
+            if timed_out.status is None:
+                reason = Reason("webhook_no_answer", timeout=self.webhook_timeout)
+            else:
+                reason = Reason(
+                    "webhook_answer_cut_off",
+                    status=timed_out.status,
+                    timeout=self.webhook_timeout,
+                )
             return webhook.RETRY, None, "", reason, None
         except requests.RequestException as error:
             text = webhook.excerpt(str(error))
@@ -368,8 +360,7 @@ class AutomationFlowStep(models.Model):
                 None,
             )
         status = response.status_code
-        with response:
-            text = webhook.excerpt(self._read_start(response))
+        text = webhook.excerpt(start)
         verdict = webhook.verdict(status)
         shown = text or response.reason or ""
         if verdict == webhook.DONE:

@@ -50,6 +50,7 @@ from . import test_record_controls
 from . import test_step_approval
 from . import test_step_webhook
 from . import test_webhook_addresses
+from . import test_webhook_deadline
 from . import test_approval_links
 from . import test_email_errors
 from . import test_designer
