@@ -150,15 +150,19 @@ class _CheckedConnection:
 
     def _connect(self, resolved):
         """Connect to the first of the checked addresses that accepts, each
-        attempt within the time left to the call (urllib3 would give each
-        address the whole timeout)."""
+        attempt within an equal share of the time left to the call, the
+        last one all of it (urllib3 gives each address the whole timeout;
+        the first taking all of it would leave none for a working second
+        one, e.g. an IPv4 address after a dead IPv6 one)."""
         error = None
-        for *_info, sockaddr in resolved:
+        for index, (*_info, sockaddr) in enumerate(resolved):
             try:
                 seconds = _time_left()
                 return urllib3_connection.create_connection(
                     (sockaddr[0], self.port),
-                    self.timeout if seconds is None else seconds,
+                    self.timeout
+                    if seconds is None
+                    else seconds / (len(resolved) - index),
                     source_address=self.source_address,
                     socket_options=self.socket_options,
                 )

@@ -1,13 +1,17 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import patch
 
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from .. import webhook_transport
 from ..engine import webhook
+from ..models.automation_flow_step_webhook import ALLOWED_NETWORKS_PARAM
 from .common import NOW, AutomationFlowCase
 from .test_step_webhook import allow_this_server, url_of
 
@@ -21,6 +25,11 @@ GIB = 1 << 30
 # reads a few kilobytes).
 BUFFERED = 64 << 20
 HEADERS = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+
+
+def quick_answer():
+    """An answer at once."""
+    yield HEADERS + b"ok", 0
 
 
 def drip_body():
@@ -53,6 +62,21 @@ def endless_body(status=b"200 OK", headers=b""):
     chunk = b"y" * (1 << 16)
     for _chunk in range(GIB // len(chunk)):
         yield chunk, 0
+
+
+def blackhole(case, address, port=0):
+    """A port of ``address`` that accepts no connection: its listener's
+    queue is full, and the kernel drops the next connection requests."""
+    listener = socket.socket()
+    listener.bind((address, port))
+    listener.listen(0)
+    case.addCleanup(listener.close)
+    for _filler in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(listener.getsockname())
+        case.addCleanup(filler.close)
+    return listener.getsockname()[1]
 
 
 class SlowReceiver(BaseHTTPRequestHandler):
@@ -196,3 +220,62 @@ class TestWebhookDeadline(AutomationFlowCase):
         self.assertIn("a redirection to https://example.com/", task.error_message)
         self.assertCutOff()
         self.assertLess(self.server.sent, BUFFERED)
+
+    def test_a_receiver_that_does_not_accept_is_no_answer(self):
+        """The connection itself waits at most the time left."""
+        port = blackhole(self, "127.0.0.1")
+        self.step.webhook_url = f"http://127.0.0.1:{port}/hook"
+        task, elapsed = self.call(quick_answer)
+        self.assertLess(elapsed, ENDED_WITHIN)
+        self.assertEqual(task.state, "scheduled")
+        self.assertIn("No answer within 2 seconds", task.error_message)
+
+    def test_the_addresses_of_a_name_share_the_time(self):
+        """A name resolving to several addresses, the first dropping
+        connections: each attempt has its share of the time left, and the
+        next address answers within the timeout (urllib3 gives each address
+        the whole timeout: a call of twice its timeout, or more)."""
+        self.env["ir.config_parameter"].set_param(ALLOWED_NETWORKS_PARAM, "127.0.0.0/8")
+        receiver = ThreadingHTTPServer(("127.0.0.2", 0), SlowReceiver)
+        receiver.daemon_threads = True
+        receiver.stopping = threading.Event()
+        receiver.answer, receiver.sent = quick_answer, 0
+        receiver.cut_off = receiver.completed = False
+        receiver.finished = threading.Event()
+        thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(receiver.server_close)
+        self.addCleanup(receiver.shutdown)
+        port = blackhole(self, "127.0.0.1", receiver.server_address[1])
+        lookup, attempts = socket.getaddrinfo, []
+        connect = webhook_transport.urllib3_connection.create_connection
+
+        def resolve(host, *args, **kwargs):
+            if host == "localhost":
+                return lookup("127.0.0.1", *args, **kwargs) + lookup(
+                    "127.0.0.2", *args, **kwargs
+                )
+            return lookup(host, *args, **kwargs)
+
+        def attempt(address, timeout, **kwargs):
+            attempts.append((address[0], timeout))
+            return connect(address, timeout, **kwargs)
+
+        self.step.webhook_url = f"http://localhost:{port}/hook"
+        with (
+            patch.object(socket, "getaddrinfo", resolve),
+            patch.object(
+                webhook_transport.urllib3_connection, "create_connection", attempt
+            ),
+        ):
+            task, elapsed = self.call(quick_answer)
+        self.assertLess(elapsed, ENDED_WITHIN)
+        self.assertEqual((task.state, task.webhook_response), ("done", "ok"))
+        self.assertTrue(receiver.finished.wait(ENDED_WITHIN))
+        self.assertTrue(receiver.completed)
+        self.assertEqual(
+            [address for address, _t in attempts], ["127.0.0.1", "127.0.0.2"]
+        )
+        self.assertLessEqual(attempts[0][1], TIMEOUT / 2)
+        self.assertLessEqual(sum(timeout for _a, timeout in attempts), TIMEOUT)
