@@ -11,6 +11,7 @@ from odoo.tools import SQL, config, exception_to_unicode, split_every
 from odoo.tools.mail import email_split_and_format
 
 from ..engine import smtp_errors
+from ..engine.envelope import session_sender
 from ..reasons import Reason, field_label
 
 _logger = logging.getLogger(__name__)
@@ -157,12 +158,14 @@ class MailMail(models.Model):
                 reason = exception_to_unicode(error)
                 outcomes["exception", reason, "mail_smtp"][0].extend(mail_ids)
                 continue
+            session_from = smtp_session.smtp_from
             alias_domain = self.env["mail.alias.domain"].sudo().browse(alias_domain_id)
             try:
                 for mail in self.browse(mail_ids):
                     state, reason, failure_type, success_pids = (
                         mail._automation_flow_send_one(
                             smtp_session,
+                            session_from,
                             IrMailServer.browse(server_id),
                             alias_domain,
                             follower_status,
@@ -187,11 +190,11 @@ class MailMail(models.Model):
             )
 
     def _automation_flow_send_one(
-        self, smtp_session, mail_server, alias_domain, follower_status
+        self, smtp_session, session_from, mail_server, alias_domain, follower_status
     ):
-        """Send this mail over ``smtp_session`` as Odoo's ``_send`` does;
-        return its outcome: ``(state, failure reason, failure type, ids of
-        the partners it reached)``. Errors of the database or of the SMTP
+        """Send this mail over ``smtp_session`` (opened for ``session_from``)
+        as Odoo's ``_send`` does; return its outcome: ``(state, failure
+        reason, failure type, ids of the partners it reached)``. Errors of the database or of the SMTP
         session stop the chunk, as they stop Odoo's loop."""
         self.ensure_one()
         IrMailServer = self.env["ir.mail_server"]
@@ -228,6 +231,11 @@ class MailMail(models.Model):
                     headers=email["headers"],
                 )
                 partner_id = email.pop("partner_id", None)
+                # Spares ``send_email`` rewriting a From header that already
+                # names the session's sender (engine/envelope.py).
+                smtp_session.smtp_from = session_sender(
+                    session_from, message["From"] and str(message["From"])
+                )
                 try:
                     Sender.send_email(
                         message,
