@@ -911,7 +911,7 @@ class AutomationFlow(models.Model):
                 is_test=is_test,
                 once=self.reenroll_policy == REENROLL_ONCE and not is_test,
                 now=now,
-                candidates=self._candidates_sql(Model, query, key, is_test),
+                candidates=self._candidates_sql(Model, query, key, is_test, after_id),
                 lane=share[0],
                 lanes=share[1],
                 limit=limit,
@@ -934,29 +934,50 @@ class AutomationFlow(models.Model):
         query = Model._search(domain)
         return Model, query, self._unique_key_sql(Model, query)
 
-    def _candidates_sql(self, Model, query, key, is_test=False):
+    def _candidates_sql(self, Model, query, key, is_test=False, after_id=0):
         """SQL of the records of ``query`` that would enter the flow now, as
         ``(id, key)``: one per uniqueness value, without those the
-        re-enrollment policy keeps out."""
+        re-enrollment policy keeps out.
+
+        :param after_id: the candidates are records after this id (a batch
+            of ``_enroll`` after the first)
+        """
         if is_test:
             # A test enrollment ignores what is enrolled already.
             not_enrolled = SQL("TRUE")
         else:
             # Two NOT EXISTS rather than one with an OR: PostgreSQL turns
             # each into a hash anti-join instead of probing per candidate.
-            not_enrolled = SQL(
+            # The hash holds the enrollments of records after ``after_id``
+            # only (the others cannot be a candidate's): hashing all the
+            # flow's enrollments for every batch made each batch slower than
+            # the one before. Without a
+            # uniqueness field the key is NULL and equals no enrollment's.
+            by_record = SQL(
                 """NOT EXISTS (
                        SELECT FROM automation_flow_enrollment enrolled
                        WHERE enrolled.flow_id = %(flow)s
+                         AND enrolled.res_id > %(after_id)s
                          AND enrolled.is_test IS NOT TRUE
-                         AND enrolled.res_id = candidate.id AND %(blocks)s)
-                   AND NOT EXISTS (
-                       SELECT FROM automation_flow_enrollment enrolled
-                       WHERE enrolled.flow_id = %(flow)s
-                         AND enrolled.is_test IS NOT TRUE
-                         AND enrolled.unique_key = candidate.key AND %(blocks)s)""",
+                         AND enrolled.res_id = candidate.id AND %(blocks)s)""",
                 flow=self.id,
+                after_id=after_id,
                 blocks=self._reenroll_blocked_sql(),
+            )
+            not_enrolled = (
+                SQL(
+                    """%(by_record)s AND NOT EXISTS (
+                           SELECT FROM automation_flow_enrollment enrolled
+                           WHERE enrolled.flow_id = %(flow)s
+                             AND enrolled.is_test IS NOT TRUE
+                             AND enrolled.unique_key = candidate.key
+                             AND %(blocks)s)""",
+                    by_record=by_record,
+                    flow=self.id,
+                    blocks=self._reenroll_blocked_sql(),
+                )
+                if self.unique_field_id
+                else by_record
             )
         if self.unique_field_id:
             candidates = SQL(
