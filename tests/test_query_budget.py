@@ -10,10 +10,11 @@ from odoo.tests import HttpCase, TransactionCase, freeze_time, tagged, warmup
 
 from .common import HOUR, NOW, AutomationFlowCase, AutomationFlowEventCase
 
-# One enrollment batch of a flow with three root steps: one INSERT ... SELECT
-# of the enrollments (the flow's domain and the "not enrolled yet" check in
-# one statement), one INSERT of tasks per root step.
-ENROLL_BUDGET = 5
+# One enrollment batch of a flow with three root steps: one SELECT of the
+# candidates (the flow's domain and the "not enrolled yet" check in one
+# statement), one INSERT ... SELECT of the enrollments (the same checks on
+# the batch's records, by primary key), one INSERT of tasks per root step.
+ENROLL_BUDGET = 6
 # One scheduler batch running an email, an activity and a server action step,
 # the check that its tasks belong together and the progress reported to the
 # cron included, and the wait-until part of the run (the sweep's select and
