@@ -313,6 +313,29 @@ class TestEnrollment(AutomationFlowCase):
         for flow in flows:
             self.assertFailureNotice(flow)
 
+    def test_a_batch_checks_its_listed_candidates_again(self):
+        """The candidates are listed once for all batches: by the time a
+        batch is inserted, one of its records may have stopped matching and
+        another may have entered by another way. The batch enrolls neither."""
+        flow = self.create_flow()
+        step = self.add_step(flow)
+        self.start(flow)
+        listed = flow._candidate_ids(None, False)
+        self.assertEqual(listed, self.partners.ids)
+        gone, entered = self.partners[1], self.partners[2]
+        gone.name = "Someone else"
+        flow._enroll(res_ids=entered.ids)
+        rows = flow._insert_enrollments(listed, False)
+        self.assertEqual(
+            sorted(res_id for _id, res_id in rows),
+            sorted((self.partners - gone - entered).ids),
+        )
+        self.assertEqual(
+            len(flow.enrollment_ids.filtered(lambda e: e.res_id == entered.id)), 1
+        )
+        self.assertNotIn(gone.id, flow.enrollment_ids.mapped("res_id"))
+        self.assertTasks(step, entered, "scheduled")
+
     def test_enrollment_in_several_batches(self):
         self.env["ir.config_parameter"].set_param(
             "automation_flow.enroll_batch_size", "4"
