@@ -144,6 +144,17 @@ class AutomationFlowEnrollment(models.Model):
             """CREATE INDEX IF NOT EXISTS automation_flow_enrollment_running_idx
                ON automation_flow_enrollment (id) WHERE state = 'running'"""
         )
+        # The scheduler leaves out the tasks of paused enrollments
+        # (``task._not_paused_sql``) for each batch it takes: without an
+        # index, PostgreSQL read the whole table for it (13 ms per batch at
+        # 100,000 enrollments). Few are paused: the index is small.
+        cr.execute(
+            SQL(
+                """CREATE INDEX IF NOT EXISTS automation_flow_enrollment_paused_idx
+                   ON automation_flow_enrollment (id) WHERE state = %s""",
+                states.ENROLLMENT_PAUSED,
+            )
+        )
 
     @api.constrains("flow_id", "company_id", "model")
     def _check_flow(self):
