@@ -336,6 +336,25 @@ class TestEnrollment(AutomationFlowCase):
         self.assertNotIn(gone.id, flow.enrollment_ids.mapped("res_id"))
         self.assertTasks(step, entered, "scheduled")
 
+    def test_a_large_run_leaves_fresh_statistics_to_the_scheduler(self):
+        """The scheduler takes due tasks by an index, ``LIMIT`` a batch: the
+        planner must know how many tasks a large enrollment run inserted, or
+        it reads and sorts all of them for each batch."""
+        self.env["ir.config_parameter"].set_param(
+            "automation_flow.enroll_batch_size", "4"
+        )
+        flow = self.create_flow()
+        self.add_step(flow)
+        self.start(flow)
+        flow._enroll()
+        self.env.cr.execute(
+            """SELECT reltuples FROM pg_class
+               WHERE oid = 'automation_flow_task'::regclass"""
+        )
+        planned = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SELECT count(*) FROM automation_flow_task")
+        self.assertEqual(planned, self.env.cr.fetchone()[0])
+
     def test_enrollment_in_several_batches(self):
         self.env["ir.config_parameter"].set_param(
             "automation_flow.enroll_batch_size", "4"
