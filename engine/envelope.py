@@ -17,8 +17,8 @@ session's form is kept and Odoo's rules apply as they are.
 
 >>> session_sender('"Sales" <sales@example.com>', 'Sales <sales@example.com>')
 'Sales <sales@example.com>'
->>> session_sender('"Sales Team" <sales@example.com>', '"Sales Team" <sales@example.com>')
-'"Sales Team" <sales@example.com>'
+>>> session_sender('"Sales Team" <s@example.com>', '"Sales Team" <s@example.com>')
+'"Sales Team" <s@example.com>'
 >>> session_sender('"Jöhn" <j@example.com>', 'Jöhn <j@example.com>')
 'Jöhn <j@example.com>'
 >>> session_sender('"Sales" <sales@example.com>', 'Other <sales@example.com>')

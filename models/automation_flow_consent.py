@@ -175,7 +175,7 @@ class AutomationFlowStep(models.Model):
             return {}
         Task = self.env["automation.flow.task"]
         base_url = self.get_base_url()
-        label = self._unsubscribe_label()
+        labels = self._unsubscribe_labels(tasks.mapped("res_id"))
         key = Task._signing_key()
         column = []
         for task, values in zip(tasks, values_list, strict=True):
@@ -191,7 +191,7 @@ class AutomationFlowStep(models.Model):
                     '<p style="font-size: 12px; color: #888888;">'
                     '<a href="%s" style="color: #888888;">%s</a></p>'
                 )
-                % (url, label),
+                % (url, labels[task.res_id]),
                 plaintext=False,
             )
             values["headers"] = repr(
@@ -202,13 +202,22 @@ class AutomationFlowStep(models.Model):
             )
         return {"recipient_email": column}
 
-    def _unsubscribe_label(self):
-        """The link's text, in the template's language when it has a fixed
-        one, else in the company's."""
+    def _unsubscribe_labels(self, res_ids):
+        """``{res_id: the link's text}``, in the language the template writes
+        each record's email in (its language, rendered per record, such as
+        ``{{ object.lang }}``), else in the company's: one text per
+        language."""
         template = self.mail_template_id.sudo()
-        lang = template.lang if template.lang and "{" not in template.lang else None
-        lang = lang or self.company_id.partner_id.lang or self.env.lang
-        return self.with_context(lang=lang).env._("Unsubscribe")
+        langs = template._render_lang(list(set(res_ids))) if template.lang else {}
+        default = self.company_id.partner_id.lang or self.env.lang
+        texts = {}
+        labels = {}
+        for res_id in res_ids:
+            lang = langs.get(res_id) or default
+            if lang not in texts:
+                texts[lang] = self.with_context(lang=lang).env._("Unsubscribe")
+            labels[res_id] = texts[lang]
+        return labels
 
 
 class AutomationFlowTask(models.Model):

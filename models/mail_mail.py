@@ -194,8 +194,9 @@ class MailMail(models.Model):
     ):
         """Send this mail over ``smtp_session`` (opened for ``session_from``)
         as Odoo's ``_send`` does; return its outcome: ``(state, failure
-        reason, failure type, ids of the partners it reached)``. Errors of the database or of the SMTP
-        session stop the chunk, as they stop Odoo's loop."""
+        reason, failure type, ids of the partners it reached)``. Errors of
+        the database or of the SMTP session stop the chunk, as they stop
+        Odoo's loop."""
         self.ensure_one()
         IrMailServer = self.env["ir.mail_server"]
         success_pids, failure_type, sent = [], None, False

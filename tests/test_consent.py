@@ -107,6 +107,16 @@ class TestConsent(ConsentCase, TransactionCase):
             "the chatter's copy has no link a user could click for the contact",
         )
 
+    def test_the_link_speaks_the_language_of_each_email(self):
+        """A template written in each contact's language: the link's text in
+        each mail is in that language (es.po), not in one for the batch."""
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.bob.lang = "es_ES"
+        self.template.lang = "{{ object.lang }}"
+        ann, bob = self.queue_emails()
+        self.assertIn(">Unsubscribe</a>", ann.mail_mail_id.body_html)
+        self.assertIn(">Darse de baja</a>", bob.mail_mail_id.body_html)
+
     def test_transactional_flow_bypasses_consent(self):
         self.flow.transactional = True
         self.env["mail.blacklist"]._add("ann@example.com")

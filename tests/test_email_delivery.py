@@ -118,9 +118,7 @@ class TestEmailDelivery(AutomationFlowEventCase, TransactionCase):
             sorted((k, v) for k, v in batch_sent.items() if k not in differ),
             sorted((k, v) for k, v in queue_sent.items() if k not in differ),
         )
-        self.assertEqual(
-            batch_sent["From"], "Equipo de Señales <sales@example.com>"
-        )
+        self.assertEqual(batch_sent["From"], "Equipo de Señales <sales@example.com>")
         # Where the From header is tells whether it was rewritten.
         batch_keys, queue_keys = list(batch_sent.keys()), list(queue_sent.keys())
         self.assertLess(batch_keys.index("From"), batch_keys.index("To"))
