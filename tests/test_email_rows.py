@@ -4,7 +4,9 @@ import re
 from collections import Counter
 from unittest.mock import patch
 
+from odoo.fields import Datetime
 from odoo.models import BaseModel
+from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
 from ..engine.fast_rows import REPRODUCED, fast_path_allowed
@@ -311,6 +313,73 @@ class TestEmailRows(AutomationFlowCase):
                 self.assertIn(activity, assigned.activity_ids)
             reference.unlink()
         self.assertIn(self.salesperson.partner_id, other.message_partner_ids)
+
+    def test_activities_are_inserted_whole(self):
+        """New activities get their model, their record's name, their done
+        date and their assignee's time zone in their ``INSERT``, with the
+        values of Odoo's computes: no ``UPDATE`` of them follows (it used to,
+        for every batch)."""
+        user = self.salesperson
+        user.tz = "Europe/Madrid"
+        values = [
+            {"res_model_id": self.partner_model.id, "res_id": partner.id}
+            for partner in self.partners[:2]
+        ]
+        values[1]["active"] = False
+        values.append(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("automation.flow"),
+                "res_id": self.flow.id,
+            }
+        )
+        statements = []
+        execute = Cursor.execute
+
+        def recorded(cr, query, params=None, log_exceptions=True):
+            statements.append(getattr(query, "code", query))
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(Cursor, "execute", recorded):
+            activities = (
+                self.env["mail.activity"]
+                .with_context(mail_activity_quick_update=True)
+                .create(
+                    [
+                        {**vals, "activity_type_id": self.todo.id, "user_id": user.id}
+                        for vals in values
+                    ]
+                )
+            )
+            self.env.flush_all()
+        updates = [
+            statement
+            for statement in statements
+            if re.match(r'\s*UPDATE\s+"?mail_activity"?\s', statement)
+        ]
+        self.assertEqual(updates, [])
+        self.assertTrue(any("INSERT" in statement for statement in statements))
+        self.env.invalidate_all()
+        self.assertEqual(
+            [
+                (
+                    activity.res_model,
+                    activity.res_name,
+                    activity.date_done,
+                    activity.user_tz,
+                )
+                for activity in activities
+            ],
+            [
+                ("res.partner", self.partners[0].display_name, False, "Europe/Madrid"),
+                (
+                    "res.partner",
+                    self.partners[1].display_name,
+                    Datetime.now().date(),
+                    "Europe/Madrid",
+                ),
+                ("automation.flow", self.flow.display_name, False, "Europe/Madrid"),
+            ],
+        )
 
     def test_default_values_are_computed_once_per_batch(self):
         """Odoo computes the default values of each record it creates; the
