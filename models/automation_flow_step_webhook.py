@@ -548,7 +548,6 @@ class AutomationFlowTask(models.Model):
                     outcome=FAILED if state == states.TASK_ERROR else None,
                 )
             # Running may move to done, error or scheduled (TASK_TRANSITIONS).
-            values["reason_params"] = json.dumps(values["reason_params"])
             for column in RESULT_COLUMNS:
                 rows[column].append(values[column])
         tasks = self.browse([task.id for task in answers])

@@ -252,30 +252,33 @@ class AutomationFlowTask(models.Model):
     def _write_links(self, **columns):
         """Store, per task, what its step created (mail, activity, …).
 
-        Each keyword is a column and a list aligned with ``self``; one
-        ``UPDATE`` for the batch.
+        Each keyword is a field and a list of values aligned with ``self``.
+        The values go to the cache as ``write`` puts them there (dirty, the
+        dependents told), with one list per field instead of one ``write``
+        per task, and reach the rows with the tasks' other changes at the
+        next flush: the step's results and the task's end are one
+        ``UPDATE`` of the row and its twelve indexes, not two.
         """
         names = list(columns)
-        types = {name: self._fields[name].column_type[1] for name in names}
-        self.flush_recordset(names)
-        self.env.cr.execute(
-            SQL(
-                """UPDATE automation_flow_task task SET %(assignments)s
-                   FROM unnest(%(ids)s::int4[], %(arrays)s) AS link(id, %(names)s)
-                   WHERE task.id = link.id""",
-                assignments=SQL(", ").join(
-                    SQL("%s = link.%s", SQL.identifier(name), SQL.identifier(name))
-                    for name in names
-                ),
-                ids=self.ids,
-                arrays=SQL(", ").join(
-                    SQL("%s::%s[]", list(columns[name]), SQL(types[name]))
-                    for name in names
-                ),
-                names=SQL(", ").join(map(SQL.identifier, names)),
+        relational = [name for name in names if self._fields[name].relational]
+        if relational:
+            self.modified(relational, before=True)
+        cache = self.env.cache
+        for name, values in columns.items():
+            field = self._fields[name]
+            cache.update(
+                self,
+                field,
+                [field.convert_to_cache(value, self) for value in values],
+                dirty=True,
             )
-        )
-        self.invalidate_recordset(names)
+            # The one2many caches listing tasks by this field are not kept
+            # up to date value by value: they are read again.
+            for inverse in self.pool.field_inverses[field]:
+                self.env[inverse.model_name].invalidate_model(
+                    [inverse.name], flush=False
+                )
+        self.modified(names)
 
     # ------------------------------------------------------------------
     # Belonging together
@@ -426,7 +429,7 @@ class AutomationFlowTask(models.Model):
             reasons = [Reason.of(results[task.id]) for task in done]
             done._write_links(
                 reason_code=[reason.code for reason in reasons],
-                reason_params=[json.dumps(reason.params) for reason in reasons],
+                reason_params=[reason.params for reason in reasons],
             )
             done.invalidate_recordset(["error_message"])
 
