@@ -41,6 +41,7 @@ from . import ir_cron
 from . import ir_qweb
 from . import link_tracker_click
 from . import mail_activity
+from . import mail_followers
 from . import mail_mail
 from . import mail_template
 from . import mail_thread

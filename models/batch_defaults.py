@@ -7,7 +7,8 @@ they leave out (``_add_missing_default_values``: the context, ``ir.default``,
 the fields' defaults, the parents' of ``_inherits``), one record at a time,
 even when no field is left to default: for the thousands of messages, mails
 and activities of a scheduler batch, it was a tenth of the time. Under the
-context key ``BATCH_DEFAULTS`` (``with_batch_defaults``), these three models
+context key ``BATCH_DEFAULTS`` (``with_batch_defaults``), these models (and
+the followers the activities subscribe)
 compute them once per environment and set of given fields, and give each
 record the same.
 """
@@ -62,7 +63,8 @@ def with_batch_defaults(model):
 
 
 class AutomationFlowBatchDefaults(models.AbstractModel):
-    """What the messages, mails and activities the steps create inherit:
+    """What the messages, mails, activities and followers the steps create
+    inherit:
     under ``BATCH_DEFAULTS``, their default values once per batch."""
 
     _name = "automation.flow.batch.defaults"
@@ -90,3 +92,8 @@ class MailMail(models.Model):
 class MailActivity(models.Model):
     _name = "mail.activity"
     _inherit = ["mail.activity", "automation.flow.batch.defaults"]
+
+
+class MailFollowers(models.Model):
+    _name = "mail.followers"
+    _inherit = ["mail.followers", "automation.flow.batch.defaults"]

@@ -1,6 +1,7 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The messages and mails of a batch's emails, inserted without the ORM's
+"""The messages and mails of a batch's emails (and the followers its
+activities subscribe, see ``mail_followers.py``), inserted without the ORM's
 work per record.
 
 ``create`` puts every field of every new record in the cache (about 80 of a
@@ -39,14 +40,14 @@ def create_rows(Model, values_list):
     work per record when the registry and the values allow it."""
     if not values_list:
         return Model.browse()
-    if not _fast_path(Model, values_list):
+    if not takes_fast_path(Model, values_list):
         return Model.create(values_list)
     if Model._name == "mail.message":
         return _create_messages(Model, values_list)
     return _create_mails(Model, values_list)
 
 
-def _fast_path(Model, values_list):
+def takes_fast_path(Model, values_list):
     """Whether ``create_rows`` reproduces ``Model.create(values_list)``."""
     # The registry's class of the model: its MRO holds every module's class
     # (a few dozen to look at, once per batch).
@@ -71,7 +72,7 @@ def _fast_path(Model, values_list):
 
 def _create_messages(Message, values_list):
     """What ``mail.message.create`` adds to the values and does after the
-    rows, around ``_insert``."""
+    rows, around ``insert_rows``."""
     Thread = Message.env["mail.thread"]
     # Completed in place, as ``mail.message.create`` does: the caller reads
     # the Message-Ids made here.
@@ -89,7 +90,7 @@ def _create_messages(Message, values_list):
             and "default_record_name" not in Message.env.context
         ):
             values["record_name"] = Message._get_record_name(values)
-    messages = _insert(
+    messages = insert_rows(
         Message,
         [
             {name: value for name, value in values.items() if name != "attachment_ids"}
@@ -112,7 +113,7 @@ def _create_messages(Message, values_list):
 
 
 def _create_mails(Mail, values_list):
-    """What ``mail.mail.create`` adds to the values, around ``_insert``."""
+    """What ``mail.mail.create`` adds to the values, around ``insert_rows``."""
     values_list = [dict(values) for values in values_list]
     for values in values_list:
         if "is_notification" not in values and values.get("mail_message_id"):
@@ -122,10 +123,10 @@ def _create_mails(Mail, values_list):
             values["scheduled_date"] = parsed.replace(tzinfo=None) if parsed else False
         else:
             values["scheduled_date"] = False
-    return _insert(Mail, values_list)
+    return insert_rows(Mail, values_list)
 
 
-def _insert(Model, values_list):
+def insert_rows(Model, values_list):
     """The records of ``values_list`` (stored fields of ``Model`` only), as
     ``BaseModel.create`` and ``_create`` make them, left out of the cache."""
     env = Model.env

@@ -73,16 +73,16 @@ class TestEmailRows(AutomationFlowCase):
         """Run the flow; return the models whose rows the fast path inserted
         (``mail_rows``), the ORM creating the others (all with ``fast=False``)."""
         inserted = []
-        insert = mail_rows._insert
+        insert = mail_rows.insert_rows
 
         def spied(Model, values_list):
             inserted.append(Model._name)
             return insert(Model, values_list)
 
         with (
-            patch.object(mail_rows, "_insert", spied),
+            patch.object(mail_rows, "insert_rows", spied),
             patch.object(
-                mail_rows, "_fast_path", side_effect=mail_rows._fast_path
+                mail_rows, "takes_fast_path", side_effect=mail_rows.takes_fast_path
             ) as fast_path,
         ):
             if not fast:
@@ -107,7 +107,9 @@ class TestEmailRows(AutomationFlowCase):
 
     def test_mail_is_the_one_of_send_mail(self):
         """Inserted by the fast path (``mail_rows``)."""
-        self.assertEqual(self.run_flow(), ["mail.message", "mail.mail"])
+        self.assertEqual(
+            self.run_flow(), ["mail.message", "mail.mail", "mail.followers"]
+        )
         self.check_mails_are_those_of_send_mail()
 
     def test_mail_of_the_orm_is_the_one_of_send_mail(self):
@@ -209,10 +211,10 @@ class TestEmailRows(AutomationFlowCase):
             self.env.invalidate_all()
             return messages, mails
 
-        with patch.object(mail_rows, "_insert", wraps=mail_rows._insert) as insert:
+        with patch.object(mail_rows, "insert_rows", wraps=mail_rows.insert_rows) as insert:
             fast_message, fast_mail = create(fast=True)
         self.assertEqual(insert.call_count, 2)
-        with patch.object(mail_rows, "_fast_path", return_value=False):
+        with patch.object(mail_rows, "takes_fast_path", return_value=False):
             orm_message, orm_mail = create(fast=False)
         for fast, orm in ((fast_message, orm_message), (fast_mail, orm_mail)):
             with self.subTest(model=fast._name):
@@ -241,7 +243,7 @@ class TestEmailRows(AutomationFlowCase):
         ):
             with (
                 self.subTest(values=sorted(values)),
-                patch.object(mail_rows, "_insert", wraps=mail_rows._insert) as insert,
+                patch.object(mail_rows, "insert_rows", wraps=mail_rows.insert_rows) as insert,
             ):
                 message = mail_rows.create_rows(Message, [dict(common), values])
                 self.assertFalse(insert.called)
@@ -268,11 +270,13 @@ class TestEmailRows(AutomationFlowCase):
         # The registry as if ``mail``'s own create were such a module.
         with patch.dict(REPRODUCED, {"mail.mail": {None}}):
             self.assertFalse(fast_path_allowed("mail.mail", type(Mail).__mro__))
-            self.assertEqual(self.run_flow(), ["mail.message"])
+            self.assertEqual(self.run_flow(), ["mail.message", "mail.followers"])
         self.check_mails_are_those_of_send_mail()
 
     def test_activity_is_the_one_odoo_creates(self):
-        self.run_flow()
+        """The activities and the followers they subscribe (inserted by the
+        fast path) are those Odoo's ``mail.activity.create`` makes."""
+        self.assertIn("mail.followers", self.run_flow())
         tasks = self.tasks_of(self.activity_step)
         self.assertEqual(len(tasks.activity_id), 3)
         other = self.partners[5]
@@ -309,6 +313,20 @@ class TestEmailRows(AutomationFlowCase):
                 )
                 self.assertEqual(activity.user_id, self.salesperson)
                 self.assertIn(self.salesperson.partner_id, partner.message_partner_ids)
+                followers = {
+                    follower.res_id: self.stored_values(follower)
+                    for follower in self.env["mail.followers"].search(
+                        [
+                            ("partner_id", "=", self.salesperson.partner_id.id),
+                            ("res_model", "=", "res.partner"),
+                            ("res_id", "in", [partner.id, other.id]),
+                        ]
+                    )
+                }
+                self.assertEqual(
+                    {**followers[partner.id], "res_id": other.id}, followers[other.id]
+                )
+                self.assertTrue(followers[other.id]["subtype_ids"])
                 assigned = partner.with_user(self.salesperson)
                 self.assertIn(activity, assigned.activity_ids)
             reference.unlink()
