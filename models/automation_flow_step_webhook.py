@@ -10,7 +10,6 @@ idempotency key (``task._recover_interrupted_webhooks``). See DESIGN.md,
 Webhooks.
 """
 
-import json
 import logging
 import secrets
 import time

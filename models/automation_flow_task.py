@@ -1,6 +1,5 @@
 # Copyright 2026 automation_flow contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import json
 import logging
 import time
 from collections import defaultdict

@@ -13,9 +13,9 @@ class MailActivity(models.Model):
     # second UPDATE of every new activity (``create`` recomputes readonly
     # fields whatever values it is given); precomputed, they are part of the
     # row, for the whole batch at once (``_add_precomputed_values``).
-    res_name = fields.Char(precompute=True)
-    date_done = fields.Date(precompute=True)
-    user_tz = fields.Selection(precompute=True)
+    res_name = fields.Char(compute="_compute_res_name", store=True, precompute=True)
+    date_done = fields.Date(compute="_compute_date_done", store=True, precompute=True)
+    user_tz = fields.Selection(related="user_id.tz", store=True, precompute=True)
 
     def _add_precomputed_values(self, vals_list):
         """The model, the record's name, the done date and the assignee's time
@@ -50,9 +50,9 @@ class MailActivity(models.Model):
             )
         zones = {
             user.id: user.tz
-            for user in self.env["res.users"].sudo().browse(
-                {vals["user_id"] for vals in vals_list if vals.get("user_id")}
-            )
+            for user in self.env["res.users"]
+            .sudo()
+            .browse({vals["user_id"] for vals in vals_list if vals.get("user_id")})
         }
         now = fields.Datetime.now()
         for vals in vals_list:

@@ -211,7 +211,9 @@ class TestEmailRows(AutomationFlowCase):
             self.env.invalidate_all()
             return messages, mails
 
-        with patch.object(mail_rows, "insert_rows", wraps=mail_rows.insert_rows) as insert:
+        with patch.object(
+            mail_rows, "insert_rows", wraps=mail_rows.insert_rows
+        ) as insert:
             fast_message, fast_mail = create(fast=True)
         self.assertEqual(insert.call_count, 2)
         with patch.object(mail_rows, "takes_fast_path", return_value=False):
@@ -243,7 +245,9 @@ class TestEmailRows(AutomationFlowCase):
         ):
             with (
                 self.subTest(values=sorted(values)),
-                patch.object(mail_rows, "insert_rows", wraps=mail_rows.insert_rows) as insert,
+                patch.object(
+                    mail_rows, "insert_rows", wraps=mail_rows.insert_rows
+                ) as insert,
             ):
                 message = mail_rows.create_rows(Message, [dict(common), values])
                 self.assertFalse(insert.called)
