@@ -20,14 +20,16 @@ connections read from a context variable set for the call: each address
 tried, the TLS handshake, each send and each read of the answer (status
 line, headers, body) waits at most the time left, and none starts once it
 passed. Only the start of the answer is read (``webhook.READ_BYTES``). The
-lookup of the host's name is not bounded: the system's resolver cannot be
-interrupted without a thread.
+lookup of the host's name waits at most the time left too: the system's
+resolver cannot be interrupted, so it runs in a thread of its own, left to
+end unseen when the call gives up on it.
 """
 
 import contextvars
 import http.client
 import io
 import socket
+import threading
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -78,6 +80,35 @@ def _time_left():
     if not seconds:
         raise TimeoutError("the webhook call's time is over")
     return seconds
+
+
+def _lookup(host, port):
+    """The addresses of ``host`` (``socket.getaddrinfo``), looked up within
+    the time left to the call; ``TimeoutError`` when the resolver takes
+    longer."""
+    seconds = _time_left()
+    if seconds is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    outcome = {}
+
+    def look_up():
+        try:
+            outcome["addresses"] = socket.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(
+        target=look_up, name="automation_flow webhook lookup", daemon=True
+    )
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"the lookup of {host} took longer than the time left")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["addresses"]
 
 
 def _bound(sock):
@@ -131,9 +162,11 @@ class _CheckedConnection:
 
     def _new_conn(self):
         try:
-            resolved = socket.getaddrinfo(
-                self._dns_host, self.port, type=socket.SOCK_STREAM
-            )
+            resolved = _lookup(self._dns_host, self.port)
+        except TimeoutError as timeout:
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out: {timeout}"
+            ) from timeout
         except OSError:
             resolved = []  # urllib3 reports the failed lookup itself
         for *_info, sockaddr in resolved:

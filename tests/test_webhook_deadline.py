@@ -279,3 +279,23 @@ class TestWebhookDeadline(AutomationFlowCase):
         )
         self.assertLessEqual(attempts[0][1], TIMEOUT / 2)
         self.assertLessEqual(sum(timeout for _a, timeout in attempts), TIMEOUT)
+
+    def test_a_name_the_resolver_does_not_answer_for_is_no_answer(self):
+        """The lookup of the receiver's name waits at most the time left: a
+        resolver that hangs does not hold the call (or the scheduler)."""
+        released = threading.Event()
+        self.addCleanup(released.set)
+        lookup = socket.getaddrinfo
+
+        def hanging(host, port, *args, **kwargs):
+            # Only this receiver's name (Odoo's tests call no other host).
+            if (host, port) == ("localhost", 9):
+                released.wait(30)
+            return lookup(host, port, *args, **kwargs)
+
+        self.step.webhook_url = "http://localhost:9/hook"
+        with patch.object(socket, "getaddrinfo", hanging):
+            task, elapsed = self.call(quick_answer)
+        self.assertLess(elapsed, ENDED_WITHIN)
+        self.assertEqual(task.state, "scheduled")
+        self.assertIn("No answer within 2 seconds", task.error_message)
