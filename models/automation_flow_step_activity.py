@@ -379,11 +379,9 @@ class AutomationFlowStep(models.Model):
         """Schedule one activity per task, in one ``create`` per round (one
         round unless the batch holds several tasks of the same record)."""
         self.ensure_one()
-        records = tasks._records()
-        # Activities store their record's name, computed one record at a
-        # time (one query each): read the names of the batch at once first.
-        records.sudo().mapped("display_name")
-        assignees = self._activity_assignees(records)
+        # The records' names are read for the batch by the activities' create
+        # (``mail_activity.py``).
+        assignees = self._activity_assignees(tasks._records())
         deadline = fields.Date.context_today(self) + relativedelta(
             days=self.activity_deadline_days
         )
