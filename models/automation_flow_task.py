@@ -71,6 +71,10 @@ ENDED_FIELDS = [
     "reason_params",
     "error_message",
 ]
+# What the statements of an event write on tasks besides the events' own
+# stamps (``_event_sql``): the email's state, and the moved children's state,
+# dates and reason (with the message computed from it).
+EVENT_WRITTEN_FIELDS = ["email_state", "scheduled_at", "expires_at", *ENDED_FIELDS]
 TRACKING_TOKEN_SCOPE = "automation_flow-task"
 # Tokens signed before they were bound to the database (no database uuid in
 # the signature) are accepted for the emails sent within this many days.
@@ -583,11 +587,15 @@ class AutomationFlowTask(models.Model):
         """
         at = at or fields.Datetime.now()
         self.flush_model()
-        catalogue = self.env["automation.flow.step"]._step_catalogue()
-        scheduled = []
-        for implied in triggers.events_implied(catalogue, event):
-            scheduled += self._stamp_event(implied, at)
-        self.invalidate_model()
+        scheduled, written = [], list(EVENT_WRITTEN_FIELDS)
+        for statement, moves, field in self._event_statements(event):
+            scheduled += self._stamp_event(statement, moves, at)
+            written.append(field)
+        # The fields the statements wrote, and no other: invalidating the
+        # whole model would also flush and empty the caches of every model
+        # that refers to tasks, a quarter of the Python time of an open. The
+        # flush above left nothing to flush.
+        self.invalidate_model(written, flush=False)
         self._wake_scheduler(scheduled)
 
     def _wake_scheduler(self, scheduled):
@@ -661,14 +669,13 @@ class AutomationFlowTask(models.Model):
                 exc_info=True,
             )
 
-    def _stamp_event(self, event, at):
-        """Stamp the first time of ``event`` (the key of an event of the
-        catalogue) on these tasks, in the column its step type declares, and
-        move the pending children of those it happened to for the first time,
-        in one statement (``_event_statement``); return ``[(due, next run)]``
-        for the earliest child it scheduled (``_wake_scheduler``), or nothing.
+    def _stamp_event(self, statement, moves, at):
+        """Stamp the first time of an event on these tasks and move the
+        pending children of those it happened to for the first time, with
+        ``statement`` (of ``_event_statements``, which tells whether it
+        ``moves`` children); return ``[(due, next run)]`` for the earliest
+        child it scheduled (``_wake_scheduler``), or nothing.
         """
-        statement, moves = self._event_statement(event)
         self.env.cr.execute(
             statement, {"ids": self.ids, "at": at, "now": fields.Datetime.now()}
         )
@@ -679,28 +686,34 @@ class AutomationFlowTask(models.Model):
 
     @api.model
     @tools.ormcache("event")
-    def _event_statement(self, event):
-        """The statement of ``_stamp_event`` for ``event`` and whether it moves
-        children, built once per registry (``_event_sql``): its text has the
+    def _event_statements(self, event):
+        """The statements of ``_on_event`` for ``event``, one per event it
+        implies (itself first): ``(text, moves, field)`` with ``moves``
+        whether it moves children and ``field`` the task column it stamps.
+        Built once per registry (``_event_sql``): the texts have the
         placeholders ``%(ids)s``, ``%(at)s`` and ``%(now)s`` and the
         catalogue's constants written in.
 
-        Built per event, the statement cost about 0.3 ms of Python per open:
+        Built per event, a statement cost about 0.3 ms of Python per open:
         composing it, then quoting each of its 40 parameters, the event's
-        time a dozen times. Its text depends on the catalogue's keys and
-        columns, never on its labels: one text serves every language.
+        time a dozen times. The texts depend on the catalogue's keys and
+        columns, never on its labels: one tuple serves every language, and
+        an open looks neither the catalogue nor each statement up again.
         """
         catalogue = self.env["automation.flow.step"]._step_catalogue()
         marks = {name: f"automation_flow_{name}_value" for name in ("ids", "at", "now")}
-        sql, moves = self._event_sql(
-            catalogue, event, **{name: AsIs(mark) for name, mark in marks.items()}
-        )
-        # The constants quoted once; the ``%`` they may hold escaped for the
-        # placeholders of the execution.
-        text = self.env.cr.mogrify(sql.code, sql.params).decode().replace("%", "%%")
-        for name, mark in marks.items():
-            text = text.replace(mark, f"%({name})s")
-        return text, moves
+        placeholders = {name: AsIs(mark) for name, mark in marks.items()}
+        statements = []
+        for implied in triggers.events_implied(catalogue, event):
+            sql, moves = self._event_sql(catalogue, implied, **placeholders)
+            # The constants quoted once; the ``%`` they may hold escaped for
+            # the placeholders of the execution.
+            text = self.env.cr.mogrify(sql.code, sql.params).decode()
+            text = text.replace("%", "%%")
+            for name, mark in marks.items():
+                text = text.replace(mark, f"%({name})s")
+            statements.append((text, moves, catalogue.events[implied].field))
+        return tuple(statements)
 
     @api.model
     def _event_sql(self, catalogue, event, ids, at, now):
@@ -876,10 +889,16 @@ class AutomationFlowTask(models.Model):
         return self.env["ir.cron"].sudo().browse(cron_id)
 
     @api.model
+    @tools.ormcache()
     def _signing_key(self):
         """``(secret, uuid)`` of the database, which the links' signatures
         are made with: read once for a batch's emails and given to
-        ``_tracking_token`` and ``_unsubscribe_token``."""
+        ``_tracking_token`` and ``_unsubscribe_token``.
+
+        Kept in the registry's cache, which a change of any system parameter
+        empties: every open and click checks a signature, and the two
+        parameters' own cached reads cost twice one lookup.
+        """
         # The database secret and uuid are readable by the superuser only.
         params = self.env["ir.config_parameter"].sudo()
         return params.get_param("database.secret"), params.get_param("database.uuid")

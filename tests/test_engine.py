@@ -88,12 +88,14 @@ class TestStepCatalogue(TransactionCase):
             )
             self.assertEqual(catalogue.triggers["start"].label, "At enrollment")
             self.assertEqual(built, ["en_US", "es_ES"])
-            statement, moves = Task._event_statement("opened")
+            (statement, moves, field), *implied = Task._event_statements("opened")
             self.assertTrue(moves)
+            self.assertEqual(field, "opened_at")
+            self.assertFalse(implied, "an open implies no other event")
             for placeholder in ("%(ids)s", "%(at)s", "%(now)s"):
                 self.assertIn(placeholder, statement)
             self.assertIs(
-                Task.with_context(lang="es_ES")._event_statement("opened")[0],
+                Task.with_context(lang="es_ES")._event_statements("opened")[0][0],
                 statement,
                 "one statement for every language",
             )

@@ -64,3 +64,25 @@ class TestEventTiming(AutomationFlowEventCase, HttpCase):
         self.run_scheduler(DEADLINE)
         self.open_path(self.pixel, at=DEADLINE + HOUR)
         self.assertOneBranch("expired", "done")
+
+    def test_what_an_open_changes_is_read_fresh(self):
+        """Values read before an open are not served from the cache after it:
+        the event invalidates what its statement wrote (the stamp, the
+        children's state, due time and end, the message of their reason),
+        not the whole model."""
+        opened = self.child(self.task, "email_opened")
+        not_opened = self.child(self.task, "email_not_opened")
+        # Read, and so cache, everything the open changes.
+        self.assertFalse(self.task.opened_at)
+        self.assertEqual(opened.state, "waiting")
+        self.assertEqual(opened.scheduled_at, False)
+        self.assertEqual(not_opened.state, "scheduled")
+        self.assertFalse(not_opened.done_at)
+        self.assertFalse(not_opened.error_message)
+        at = SENT + DAY
+        self.task._on_event("opened", at)
+        self.assertEqual(self.task.opened_at, at)
+        self.assertEqual((opened.state, opened.scheduled_at), ("scheduled", at))
+        self.assertEqual(not_opened.state, "cancelled")
+        self.assertTrue(not_opened.done_at)
+        self.assertTrue(not_opened.error_message)
