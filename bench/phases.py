@@ -13,8 +13,11 @@ phase, so it is the phase's peak, Odoo's registry included).
 import contextlib
 import json
 import resource
+import statistics
 import time
 from pathlib import Path
+
+import werkzeug.test
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -487,6 +490,72 @@ def phase_prepare_opens(env, args):
         "urls": [open_url(env, task) for task in email_tasks],
         "task_rows": task_rows(env),
     }
+
+
+# ----------------------------------------------------------------------
+# 12. Opens in this process, one open and one /web/health in turn
+# ----------------------------------------------------------------------
+
+HEALTH_ROUTE = "/web/health"
+# Requests of each kind left out of the medians: the first ones build the
+# routing map and fill the caches.
+OPEN_WARM_UP = 20
+
+
+def phase_open_inprocess(env, args):
+    """The open route and Odoo's minimal public route through Odoo's WSGI
+    application (``odoo.http.root``) in this process, with werkzeug's test
+    client, one of each in turn: the Odoo CPU time of each request, without
+    the network, the clients' threads, or the waits for the interpreter's
+    lock of a threaded server, which phase 5's server times include."""
+    if not has_open_route(env):
+        return {"skipped": f"no open route (nothing routed under {OPEN_ROUTE})"}
+    email_tasks = env["automation.flow.task"].search(
+        [
+            ("flow_id", "=", flow(env, FLOW_PLAIN).id),
+            ("step_type", "=", "email"),
+            ("state", "=", "done"),
+            ("opened_at", "=", False),
+        ],
+        order="id",
+        limit=OPEN_WARM_UP + (args.open_limit or args.child_size),
+    )
+    urls = [open_url(env, task) for task in email_tasks]
+    # The requests run in transactions of their own, on this database, which
+    # Odoo picks as phase 5's server does (-d and --db-filter).
+    env.cr.commit()
+    config["db_name"] = env.cr.dbname
+    config["dbfilter"] = f"^{env.cr.dbname}$"
+    odoo.service.server.load_server_wide_modules()
+    client = werkzeug.test.Client(odoo.http.root)
+    cpu = {"open": [], "health": []}
+    statuses = []
+    with measure(len(urls)) as result:
+        for url in urls:
+            for kind, path in (("health", HEALTH_ROUTE), ("open", url)):
+                started = time.process_time()
+                statuses.append(client.get(path).status_code)
+                cpu[kind].append(time.process_time() - started)
+    opened = scalar(
+        env,
+        "SELECT count(*) FROM automation_flow_task WHERE id = ANY(%s)"
+        " AND opened_at IS NOT NULL",
+        email_tasks.ids,
+    )
+    open_ms, health_ms = (
+        1000 * statistics.median(cpu[kind][OPEN_WARM_UP:])
+        for kind in ("open", "health")
+    )
+    result.update(
+        # Each open is preceded by a /web/health: counts and time are both's.
+        records=len(urls),
+        opened=opened,
+        open_cpu_ms=open_ms,
+        health_cpu_ms=health_ms,
+        cpu_ratio=open_ms / health_ms,
+        http_errors=sum(1 for status in statuses if status != 200),
+    )
+    return result
 
 
 # ----------------------------------------------------------------------

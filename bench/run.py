@@ -55,7 +55,13 @@ process (Odoo's registry included, which is what a cron worker holds):
    (3) at a random moment while mails arrive, and started again each time;
    the sink keeps the Message-Id of every message: every mail must arrive,
    and the duplicates (mails sent again after a kill) are counted against
-   the bound (a chunk, ``automation_flow.mail_chunk_size``, per kill).
+   the bound (a chunk, ``automation_flow.mail_chunk_size``, per kill);
+12. ``open_inprocess``: the open route and ``/web/health`` through Odoo's
+   WSGI application in the phase's own process (werkzeug's test client),
+   one of each in turn, for up to ``--open-limit`` (N) emails not opened
+   yet: the median Odoo CPU time of each and their ratio, without the
+   network, the clients or the contention of a threaded server that phase
+   5's server times include (run phase 4 first).
 
 Each phase reports wall seconds, SQL queries (``odoo.sql_db.sql_counter``),
 commits (``Cursor.commit`` calls) and peak RSS. The script prints a table and
@@ -145,7 +151,7 @@ def parse_args(argv=None):
         default=900,
         help="phase 11: seconds after which the server is stopped",
     )
-    parser.add_argument("--phases", default="1,2,3,4,5,6,7,8,9,10,11")
+    parser.add_argument("--phases", default="1,2,3,4,5,6,7,8,9,10,11,12")
     parser.add_argument(
         "--send-window",
         action="store_true",
@@ -268,6 +274,7 @@ class Bench:
         command += [f"--db-user={self.args.db_user}"]
         command += [f"--sizes={','.join(map(str, self.args.sizes))}"]
         command += [f"--pad-tasks-to={self.args.pad_tasks_to}"]
+        command += [f"--open-limit={self.args.open_limit}"]
         command += [f"--addons-path={self.addons_path}", f"--data-dir={self.data_dir}"]
         if lanes:
             command.append(f"--child-lanes={lanes}")
@@ -364,6 +371,7 @@ class Bench:
                 measure(6, "execute_opened")
             elif 6 in phases:
                 results["execute_opened"] = {"skipped": results["open_http"]["skipped"]}
+        measure(12, "open_inprocess")
         if 7 in phases:
             results["lanes"] = self.lanes(db, size, results)
             print(format_phase(size, "lanes", results["lanes"]), flush=True)
@@ -804,6 +812,13 @@ def phase_notes(result):
             f"({result.get('health_cpu_ms') or 0:.1f} ms for {HEALTH_ROUTE}), "
             f"{result['task_rows']:,} task rows, {result['http_errors']} errors"
         )
+    if "cpu_ratio" in result:
+        notes.append(
+            f"{result['opened']:,} opened, median {result['open_cpu_ms']:.2f} ms "
+            f"of Odoo CPU per open against {result['health_cpu_ms']:.2f} ms "
+            f"for {HEALTH_ROUTE}: {result['cpu_ratio']:.2f}x, "
+            f"{result['http_errors']} errors"
+        )
     return ", ".join(notes)
 
 
@@ -831,6 +846,7 @@ PHASES = (
     "execute",
     "open_http",
     "execute_opened",
+    "open_inprocess",
     "lanes",
     "decisions",
     "end_to_end",
