@@ -56,7 +56,11 @@ class AutomationFlow(models.Model):
         }
         self._demo_move_back(enrollments, emails, start_of)
         events = defaultdict(lambda: Task)
-        for rank, email in enumerate(emails.sorted("enrollment_id")):
+        # In the order of ``start_of``, the oldest first (enrollments sort
+        # newest first): the story of the newest contact, who started a day
+        # ago and has not replied, is still going, its call due tomorrow.
+        ranked = emails.sorted(lambda email: email.enrollment_id.id)
+        for rank, email in enumerate(ranked):
             start = start_of[email.enrollment_id.id]
             if rank == 1:
                 # What a newcomer met on an unconfigured server, as they read it.

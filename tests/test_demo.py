@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from unittest import SkipTest
 
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -43,6 +44,12 @@ class TestDemoHistory(DemoCase):
         starts = enrollments.mapped("date_start")
         self.assertGreaterEqual((max(starts) - min(starts)).days, 14)
         self.assertEqual(set(enrollments.mapped("state")) - {"running", "done"}, set())
+        # The newest contact's story is still going: the call comes tomorrow.
+        running = enrollments.filtered(lambda enrollment: enrollment.state == "running")
+        self.assertEqual(running, enrollments.sorted("date_start")[-1])
+        waiting_call = running.task_ids.filtered(lambda task: task.state == "scheduled")
+        self.assertEqual(waiting_call.step_id, self.call_step)
+        self.assertGreater(waiting_call.scheduled_at, fields.Datetime.now())
         step = self.email_step.with_user(flow.env.user)
         self.assertGreater(step.email_sent_count, 5)
         for counter in ("opened", "clicked", "replied", "failed"):
