@@ -846,14 +846,19 @@ class AutomationFlow(models.Model):
             batches = list(
                 split_every(batch_size, flow._candidate_ids(res_ids, is_test, share))
             )
+            roots = flow.step_ids.filtered(lambda s: not s.parent_id)
+            # Root tasks due when the record's own date says need the dates
+            # of the batch's records (``_create_root_tasks``); the others are
+            # inserted by the enrollments' statement.
+            dated = roots.filtered(lambda s: s._due_per_record())
             inserted = analyzed = 0
             for index, candidate_ids in enumerate(batches, 1):
-                rows = flow._insert_enrollments(list(candidate_ids), is_test)
+                rows = flow._insert_enrollments(
+                    list(candidate_ids), is_test, roots - dated
+                )
                 inserted += len(rows)
                 if rows:
-                    flow.step_ids.filtered(
-                        lambda s: not s.parent_id
-                    )._create_root_tasks(rows, is_test)
+                    dated._create_root_tasks(rows, is_test)
                     enrollments |= Enrollment.browse([row[0] for row in rows])
                 if commit:
                     # Each batch is whole (enrollments and their root tasks):
@@ -913,23 +918,42 @@ class AutomationFlow(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _insert_enrollments(self, candidate_ids, is_test):
+    def _insert_enrollments(self, candidate_ids, is_test, root_steps=None):
         """Insert the enrollments of those of the records ``candidate_ids``
-        that still enter the flow; return ``[(id, res_id), …]``."""
+        that still enter the flow, and in the same statement the tasks of
+        ``root_steps`` for them (root steps due at the same time for every
+        record); return ``[(id, res_id), …]`` of the enrollments."""
         self.ensure_one()
         Model, query, key = self._matching_query(candidate_ids)
+        Task = self.env["automation.flow.task"]
         now = fields.Datetime.now()
+        root_tasks = SQL()
+        if root_steps:
+            root_tasks = SQL(
+                ", root_tasks AS (%s)",
+                Task._insert_for_new_enrollments_sql(
+                    self,
+                    [
+                        step._task_values(None, None, None, now, is_test)
+                        for step in root_steps
+                    ],
+                    "new_enrollment",
+                ),
+            )
         self.env.cr.execute(
             SQL(
-                """INSERT INTO automation_flow_enrollment (
-                       flow_id, company_id, model, res_id, unique_key, state,
-                       is_test, once_only, date_start)
-                   SELECT %(flow)s, %(company)s, %(model)s, candidate.id,
-                          candidate.key, %(state)s, %(is_test)s, %(once)s, %(now)s
-                   FROM (%(candidates)s) candidate
-                   ORDER BY candidate.id
-                   ON CONFLICT DO NOTHING
-                   RETURNING id, res_id""",
+                """WITH new_enrollment AS (
+                       INSERT INTO automation_flow_enrollment (
+                           flow_id, company_id, model, res_id, unique_key, state,
+                           is_test, once_only, date_start)
+                       SELECT %(flow)s, %(company)s, %(model)s, candidate.id,
+                              candidate.key, %(state)s, %(is_test)s, %(once)s, %(now)s
+                       FROM (%(candidates)s) candidate
+                       ORDER BY candidate.id
+                       ON CONFLICT DO NOTHING
+                       RETURNING id, res_id)
+                   %(root_tasks)s
+                   SELECT id, res_id FROM new_enrollment""",
                 flow=self.id,
                 company=self.company_id.id,
                 model=self.model,
@@ -940,9 +964,13 @@ class AutomationFlow(models.Model):
                 candidates=self._candidates_sql(
                     Model, query, key, is_test, among=candidate_ids
                 ),
+                root_tasks=root_tasks,
             )
         )
-        return self.env.cr.fetchall()
+        rows = self.env.cr.fetchall()
+        if root_steps and rows:
+            Task._invalidate_inserted()
+        return rows
 
     def _matching_query(self, res_ids=None):
         """``(Model, query, key)``: the model as the flow's responsible, the

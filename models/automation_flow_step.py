@@ -641,6 +641,12 @@ class AutomationFlowStep(models.Model):
             for res_id in res_ids
         ]
 
+    def _due_per_record(self):
+        """Whether the step's tasks are due at a time each record's own date
+        gives, rather than at the same time for all tasks created together."""
+        self.ensure_one()
+        return bool(self.date_field_id) and not self.waits_for_event
+
     def _task_values(self, enrollment_ids, res_ids, parent_ids, base, is_test):
         """Rows of new tasks of this step (see ``task._insert``)."""
         self.ensure_one()

@@ -219,7 +219,6 @@ class AutomationFlowTask(models.Model):
         """
         if not values["res_id"]:
             return
-        now = fields.Datetime.now()
         listed = [
             column
             for column in INSERTED_COLUMNS
@@ -230,24 +229,87 @@ class AutomationFlowTask(models.Model):
             SQL(
                 """INSERT INTO automation_flow_task (
                        %(columns)s, flow_id, company_id, model, create_date)
-                   SELECT rows.*, %(constants)s %(flow)s, %(company)s, %(model)s,
-                          %(now)s
+                   SELECT rows.*, %(constants)s %(flow_columns)s
                    FROM unnest(%(arrays)s) AS rows""",
                 columns=SQL(", ").join(map(SQL.identifier, listed + constants)),
                 constants=SQL().join(
-                    SQL("%s::%s, ", values[column], SQL(INSERTED_COLUMNS[column]))
+                    SQL("%s, ", self._typed(column, values[column]))
                     for column in constants
                 ),
                 arrays=SQL(", ").join(
                     SQL("%s::%s[]", list(values[column]), SQL(INSERTED_COLUMNS[column]))
                     for column in listed
                 ),
-                flow=flow.id,
-                company=flow.company_id.id or None,
-                model=flow.model,
-                now=now,
+                flow_columns=self._flow_columns(flow),
             )
         )
+        self._invalidate_inserted()
+
+    @api.model
+    def _insert_for_new_enrollments_sql(self, flow, values_list, enrollments):
+        """SQL inserting one task per item of ``values_list`` for each row
+        of ``enrollments``, the name of a relation of ``(id, res_id)``: the
+        enrollments a statement inserts (``flow._insert_enrollments``).
+
+        ``values_list`` are ``step._task_values`` of root steps whose every
+        value but the enrollment and the record is the same for all their
+        tasks. PostgreSQL reads their rows from the enrollments just
+        inserted, in the same statement: the ids are not sent back to it as
+        arrays (readme/DEVELOP.md, *Engine changes*). Call
+        ``_invalidate_inserted`` once the statement ran.
+        """
+        own = ("enrollment_id", "res_id")
+        columns = [column for column in INSERTED_COLUMNS if column not in own]
+        return SQL(
+            """INSERT INTO automation_flow_task (
+                   enrollment_id, res_id, %(columns)s,
+                   flow_id, company_id, model, create_date)
+               SELECT enrollment.id, enrollment.res_id, %(root_columns)s,
+                      %(flow_columns)s
+               FROM (VALUES %(roots)s) AS root(position, %(columns)s)
+               CROSS JOIN %(enrollments)s enrollment
+               ORDER BY root.position, enrollment.id""",
+            columns=SQL(", ").join(map(SQL.identifier, columns)),
+            root_columns=SQL(", ").join(
+                SQL.identifier("root", column) for column in columns
+            ),
+            flow_columns=self._flow_columns(flow),
+            enrollments=SQL.identifier(enrollments),
+            # The tasks of a step follow each other, as ``_insert``'s do:
+            # the scheduler takes due tasks in id order, a step's batch
+            # together.
+            roots=SQL(", ").join(
+                SQL(
+                    "(%s, %s)",
+                    position,
+                    SQL(", ").join(
+                        self._typed(column, values[column]) for column in columns
+                    ),
+                )
+                for position, values in enumerate(values_list)
+            ),
+        )
+
+    @api.model
+    def _typed(self, column, value):
+        """SQL of one value of a column of ``INSERTED_COLUMNS``, cast to the
+        column's type (a ``NULL`` has none of its own)."""
+        return SQL("%s::%s", value, SQL(INSERTED_COLUMNS[column]))
+
+    @api.model
+    def _flow_columns(self, flow):
+        """SQL of the values of a new task's columns that are its flow's."""
+        return SQL(
+            "%s, %s, %s, %s",
+            flow.id,
+            flow.company_id.id or None,
+            flow.model,
+            fields.Datetime.now(),
+        )
+
+    @api.model
+    def _invalidate_inserted(self):
+        """Forget the caches listing tasks, after tasks were inserted in SQL."""
         self.env["automation.flow.enrollment"].invalidate_model(["task_ids"])
         self.env["automation.flow.step"].invalidate_model(["task_ids"])
         self.invalidate_model(["child_ids"])

@@ -314,6 +314,56 @@ class TestExecution(AutomationFlowCase):
         self.assertTasks(done, self.partners, "waiting")
         self.assertTasks(not_done, self.partners, "scheduled")
 
+    def test_root_tasks_enter_with_their_enrollments(self):
+        """The enrollments' statement inserts the tasks of the root steps due
+        at the same time for every record; a root step counted from a date
+        of the record gets its tasks from each record's date. A step's tasks
+        follow each other in id order, as the scheduler takes them."""
+        flow = self.create_flow()
+        at_once = self.add_step(flow)
+        later = self.add_step(flow, delay=2, delay_unit="days")
+        dated = self.add_step(
+            flow,
+            delay=2,
+            delay_unit="days",
+            date_field_id=self.date_field.id,
+            date_direction="before",
+        )
+        self.partners.x_flow_date = "2026-03-20"
+        tested = self.partners[0]
+        with self.at(NOW):
+            flow._enroll(tested.ids, is_test=True)
+            self.enroll(flow)
+        for step, due in (
+            (at_once, NOW),
+            (later, NOW + timedelta(days=2)),
+            (dated, NOW.replace(day=18, hour=0)),
+        ):
+            tasks = self.tasks_of(step)
+            self.assertEqual(
+                sorted(tasks.mapped("res_id")), sorted(self.partners.ids + tested.ids)
+            )
+            self.assertEqual(set(tasks.mapped("state")), {"scheduled"})
+            self.assertEqual(set(tasks.mapped("scheduled_at")), {due}, step.name)
+            for task in tasks:
+                self.assertEqual(
+                    (task.enrollment_id.res_id, task.enrollment_id.is_test),
+                    (task.res_id, task.is_test),
+                )
+            self.assertEqual(
+                (tasks.flow_id, tasks.company_id, set(tasks.mapped("model"))),
+                (flow, flow.company_id, {"res.partner"}),
+            )
+            self.assertEqual(
+                tasks.filtered("is_test").mapped("res_id"), tested.ids, step.name
+            )
+        real = [
+            sorted(self.tasks_of(step).filtered(lambda t: not t.is_test).ids)
+            for step in (at_once, later)
+        ]
+        self.assertEqual(real[0], list(range(real[0][0], real[0][0] + len(real[0]))))
+        self.assertLess(real[0][-1], real[1][0])
+
     def test_delay_before_a_date_of_the_record(self):
         date_field = self.date_field
         flow = self.create_flow()
