@@ -847,9 +847,9 @@ class AutomationFlow(models.Model):
                 split_every(batch_size, flow._candidate_ids(res_ids, is_test, share))
             )
             roots = flow.step_ids.filtered(lambda s: not s.parent_id)
-            # Root tasks due when the record's own date says need the dates
-            # of the batch's records (``_create_root_tasks``); the others are
-            # inserted by the enrollments' statement.
+            # Root steps counted from a date of the record read the dates of
+            # the batch's records (``_create_root_tasks``); the tasks of the
+            # others are inserted by the enrollments' statement.
             dated = roots.filtered(lambda s: s._due_per_record())
             inserted = analyzed = 0
             for index, candidate_ids in enumerate(batches, 1):
