@@ -7,6 +7,7 @@ from . import automation_flow_filter
 from . import automation_flow_step
 from . import automation_flow_enrollment
 from . import automation_flow_task
+from . import automation_flow_deferred_move
 from . import automation_flow_task_report
 from . import automation_flow_goal
 from . import automation_flow_record_hooks

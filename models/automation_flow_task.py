@@ -75,6 +75,11 @@ ENDED_FIELDS = [
 # stamps (``_event_sql``): the email's state, and the moved children's state,
 # dates and reason (with the message computed from it).
 EVENT_WRITTEN_FIELDS = ["email_state", "scheduled_at", "expires_at", *ENDED_FIELDS]
+# What the statements of an event do with the children of the tasks it
+# happened to (``_event_sql``): stamp the event and move them at once, stamp
+# it and leave their move to the scheduler (``automation.flow.deferred.move``),
+# or move them only (the event was stamped with MOVE_LATER).
+MOVE_NOW, MOVE_LATER, MOVE_ONLY = "now", "later", "only"
 TRACKING_TOKEN_SCOPE = "automation_flow-task"
 # Tokens signed before they were bound to the database (no database uuid in
 # the signature) are accepted for the emails sent within this many days.
@@ -631,7 +636,7 @@ class AutomationFlowTask(models.Model):
     # Events: what people do with the emails and activities
     # ------------------------------------------------------------------
 
-    def _on_event(self, event, at=None):
+    def _on_event(self, event, at=None, move=MOVE_NOW, flush=True):
         """Record ``event`` (and the events it implies) on these tasks, then
         move their children: wake those waiting for it (due at ``at`` +
         delay), cancel the "not …" ones it disproves and those it makes
@@ -646,18 +651,29 @@ class AutomationFlowTask(models.Model):
         :param event: the key of an event of the step catalogue
             (``step._get_step_types``)
         :param at: when it happened (now by default)
+        :param move: ``MOVE_LATER`` leaves the move of the children to the
+            scheduler's next run, which moves them as of ``at``
+            (``automation.flow.deferred.move``): the open pixel's request
+            then writes one stamp and one row. ``MOVE_ONLY`` is that move.
+        :param flush: ``False`` when nothing is pending in the transaction
+            (the open pixel's request changed nothing before)
         """
         at = at or fields.Datetime.now()
-        self.flush_model()
-        scheduled, written = [], list(EVENT_WRITTEN_FIELDS)
-        for statement, moves, field in self._event_statements(event):
+        if flush:
+            self.flush_model()
+        scheduled, stamped = [], ["email_state"]
+        for statement, moves, field in self._event_statements(event, move):
             scheduled += self._stamp_event(statement, moves, at)
-            written.append(field)
+            stamped.append(field)
         # The fields the statements wrote, and no other: invalidating the
         # whole model would also flush and empty the caches of every model
         # that refers to tasks, a quarter of the Python time of an open. The
-        # flush above left nothing to flush.
-        self.invalidate_model(written, flush=False)
+        # flush above left nothing to flush. Left for later, the move wrote
+        # on these tasks only.
+        if move == MOVE_LATER:
+            self.invalidate_recordset(stamped, flush=False)
+        else:
+            self.invalidate_model(stamped + EVENT_WRITTEN_FIELDS, flush=False)
         self._wake_scheduler(scheduled)
 
     def _wake_scheduler(self, scheduled):
@@ -689,7 +705,7 @@ class AutomationFlowTask(models.Model):
             self._scheduler_cron().id,
         )
 
-    def _record_event(self, event, savepoint=True):
+    def _record_event(self, event, savepoint=True, move=MOVE_NOW):
         """``_on_event`` for the hooks of what people do (an open, a click, a
         reply, a bounce, an activity done or cancelled): a failure is undone
         and logged, never raised, so that the image is served, the reply
@@ -703,16 +719,17 @@ class AutomationFlowTask(models.Model):
         :param savepoint: ``False`` when the event is the only change of the
             transaction (the open pixel): a failure then rolls the whole
             transaction back, which spares the two statements of a savepoint
-            on every open.
+            on every open, and nothing is left to flush before it.
+        :param move: see ``_on_event``
         """
         if not self:
             return
         try:
             if savepoint:
                 with self.env.cr.savepoint():
-                    self._on_event(event)
+                    self._on_event(event, move=move)
             else:
-                self._on_event(event)
+                self._on_event(event, move=move, flush=False)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             if request:
                 raise
@@ -747,11 +764,12 @@ class AutomationFlowTask(models.Model):
         return [(due, next_run)] if due else []
 
     @api.model
-    @tools.ormcache("event")
-    def _event_statements(self, event):
+    @tools.ormcache("event", "move")
+    def _event_statements(self, event, move=MOVE_NOW):
         """The statements of ``_on_event`` for ``event``, one per event it
-        implies (itself first): ``(text, moves, field)`` with ``moves``
-        whether it moves children and ``field`` the task column it stamps.
+        implies (itself first) and for ``move`` (``MOVE_NOW``…):
+        ``(text, moves, field)`` with ``moves`` whether it moves children
+        and ``field`` the task column it stamps.
         Built once per registry (``_event_sql``): the texts have the
         placeholders ``%(ids)s``, ``%(at)s`` and ``%(now)s`` and the
         catalogue's constants written in.
@@ -766,8 +784,14 @@ class AutomationFlowTask(models.Model):
         marks = {name: f"automation_flow_{name}_value" for name in ("ids", "at", "now")}
         placeholders = {name: AsIs(mark) for name, mark in marks.items()}
         statements = []
-        for implied in triggers.events_implied(catalogue, event):
-            sql, moves = self._event_sql(catalogue, implied, **placeholders)
+        # The implied events stamped with MOVE_LATER have rows of their own.
+        implied_events = (
+            (event,) if move == MOVE_ONLY else triggers.events_implied(catalogue, event)
+        )
+        for implied in implied_events:
+            sql, moves = self._event_sql(catalogue, implied, move, **placeholders)
+            if sql is None:
+                continue
             # The constants quoted once; the ``%`` they may hold escaped for
             # the placeholders of the execution.
             text = self.env.cr.mogrify(sql.code, sql.params).decode()
@@ -778,15 +802,19 @@ class AutomationFlowTask(models.Model):
         return tuple(statements)
 
     @api.model
-    def _event_sql(self, catalogue, event, ids, at, now):
+    def _event_sql(self, catalogue, event, move, ids, at, now):
         """SQL stamping ``event`` at ``at`` on the tasks ``ids`` and moving the
         pending children of those it happened to for the first time
         (``_move_children_sql``), and whether it moves children.
 
-        When the event concerns no trigger, the statement is the stamp alone.
-        Else it returns the earliest due time of the children it scheduled
-        and, only then, the scheduler's next run (PostgreSQL evaluates the
-        sub-select on first use).
+        When the event concerns no trigger, the statement is the stamp alone
+        (nothing for ``MOVE_ONLY``). Else it returns the earliest due time of
+        the children it scheduled and, only then, the scheduler's next run
+        (PostgreSQL evaluates the sub-select on first use). With
+        ``MOVE_LATER`` it stamps and adds a row for the scheduler
+        (``automation.flow.deferred.move``) for each task stamped; with
+        ``MOVE_ONLY`` it moves the children of ``ids`` as of ``at`` without
+        stamping (their stamp came with that row).
         """
         event = catalogue.events[event]
         stamp = SQL(
@@ -799,18 +827,34 @@ class AutomationFlowTask(models.Model):
             email_state=event.email_state,
             ids=ids,
         )
-        move = self._move_children_sql(catalogue, event.key, ids, at, now)
-        if move is None:
-            return stamp, False
+        move_sql = self._move_children_sql(catalogue, event.key, ids, at, now)
+        if move_sql is None:
+            return (None if move == MOVE_ONLY else stamp), False
+        if move == MOVE_LATER:
+            return (
+                SQL(
+                    """WITH stamped AS (%s RETURNING id)
+                       INSERT INTO automation_flow_deferred_move (task_id, event, at)
+                       SELECT id, %s, %s FROM stamped""",
+                    stamp,
+                    event.key,
+                    at,
+                ),
+                False,
+            )
+        if move == MOVE_ONLY:
+            stamp = SQL("SELECT unnest(%s::int[]) AS id", ids)
+        else:
+            stamp = SQL("%s RETURNING id", stamp)
         return (
             SQL(
-                """WITH stamped AS (%(stamp)s RETURNING id),
+                """WITH stamped AS (%(stamp)s),
                         moved AS (%(move)s)
                    SELECT due, CASE WHEN due IS NOT NULL THEN %(next_run)s END
                    FROM (SELECT min(scheduled_at) AS due FROM moved
                          WHERE state = %(scheduled)s) earliest""",
                 stamp=stamp,
-                move=move,
+                move=move_sql,
                 next_run=self._scheduler_next_run_sql(),
                 scheduled=states.TASK_SCHEDULED,
             ),
@@ -1078,6 +1122,11 @@ class AutomationFlowTask(models.Model):
         """
         started = time.monotonic()
         batch_size = self._get_param("batch_size", DEFAULT_BATCH_SIZE)
+        # The children of the opens since the last run move first, as of
+        # their opens: before the expiry, which would end a child waiting for
+        # an open that came in time, and before the "not opened" children
+        # are taken.
+        self.env["automation.flow.deferred.move"]._move_children(batch_size, commit)
         # Wait-until tasks that time out get their "Timed out" children: before
         # the generic expiry, which ends waiting tasks with nothing after.
         self._end_waits(batch_size)

@@ -9,6 +9,7 @@ from odoo.tests import TransactionCase, freeze_time, new_test_user
 
 NOW = datetime(2026, 3, 2, 9, 0)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 AUTOMATION_USER = "automation_flow.group_automation_flow_user"
 AUTOMATION_MANAGER = "automation_flow.group_automation_flow_manager"
 

@@ -56,6 +56,11 @@ class TestConcurrentWorkers(BaseCase):
             env["mail.activity"].search(
                 [("res_model", "=", "res.partner"), ("res_id", "in", self.partner_ids)]
             ).unlink()
+            cr.execute(
+                """DELETE FROM automation_flow_deferred_move WHERE task_id IN
+                   (SELECT id FROM automation_flow_task WHERE flow_id = %s)""",
+                [self.flow_id],
+            )
             env["automation.flow"].browse(self.flow_id).unlink()
             env["res.partner"].browse(self.partner_ids).unlink()
             cr.commit()
@@ -103,6 +108,27 @@ class TestConcurrentWorkers(BaseCase):
             self.assertEqual(cr.fetchall(), [("done",)])
         self.assertEqual(sorted(counts), sorted(self.partner_ids))
         self.assertEqual(set(counts.values()), {1}, "no activity created twice")
+
+    def test_two_workers_move_each_open_once(self):
+        """Two scheduler runs at once drain the opens whose children wait to
+        move: the second skips the rows the first holds, and none is left
+        or done twice."""
+        with closing(self.connection.cursor()) as cr:
+            cr.execute(
+                """INSERT INTO automation_flow_deferred_move (task_id, event, at)
+                   SELECT id, 'opened', now() at time zone 'UTC'
+                   FROM automation_flow_task WHERE flow_id = %s""",
+                [self.flow_id],
+            )
+            cr.commit()
+        first, second = self.worker(), self.worker()
+        first_moves = first.env["automation.flow.deferred.move"]
+        second_moves = second.env["automation.flow.deferred.move"]
+        self.assertEqual(first_moves._move_children(15), 40, "three batches")
+        self.assertEqual(second_moves._move_children(15), 0, "all held, none waited")
+        first.env.cr.commit()
+        second.env.cr.rollback()
+        self.assertEqual(second_moves._move_children(15), 0, "none left")
 
     def test_two_workers_enrolling_at_once_enroll_each_record_once(self):
         with closing(self.connection.cursor()) as cr:

@@ -5,7 +5,7 @@ from odoo.tools import hmac
 
 from ..models.automation_flow_consent import UNSUBSCRIBE_TOKEN_SCOPE
 from ..models.automation_flow_task import TRACKING_TOKEN_SCOPE
-from .common import HOUR, NOW, OFFER_URL, AutomationFlowEventCase
+from .common import HOUR, MINUTE, NOW, OFFER_URL, AutomationFlowEventCase
 
 
 @tagged("post_install", "-at_install")
@@ -73,6 +73,13 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "image/gif")
         self.assertEqual(self.task.opened_at, NOW + HOUR)
+        # The children move at the scheduler's next run, as of the open.
+        self.assertEqual(self.deferred_moves(), [(self.task.id, "opened", NOW + HOUR)])
+        self.assertChildren(
+            self.task, {"email_opened": "waiting", "email_not_opened": "scheduled"}
+        )
+        self.run_scheduler(NOW + HOUR + 5 * MINUTE)
+        self.assertEqual(self.deferred_moves(), [])
         self.assertChildren(
             self.task,
             {
@@ -94,14 +101,69 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         )
 
         # A second open counts nothing more: the first time stays.
-        self.open_path(self.pixel, at=NOW + 5 * HOUR)
+        self.open_path(self.pixel, at=NOW + 90 * MINUTE)
         self.assertEqual(self.task.opened_at, NOW + HOUR)
+        self.assertEqual(self.deferred_moves(), [], "nothing more to move")
         self.assertChildren(self.task, {"email_opened": ("scheduled", NOW + 2 * HOUR)})
 
         # The woken step runs when due.
         self.run_scheduler(NOW + 2 * HOUR)
         self.assertChildren(self.task, {"email_opened": "done"})
         self.assertEqual(self.partners[0].ref, "followed up")
+
+    def test_open_in_time_moved_after_the_deadline(self):
+        """The open came before the "not opened" child was due, the scheduler
+        runs after: the children move as of the open before any is taken, so
+        the "opened" branch runs and the "not opened" one does not."""
+        self.open_path(self.pixel, at=NOW + 2 * HOUR)
+        self.run_scheduler(NOW + 4 * HOUR)
+        self.assertChildren(
+            self.task, {"email_opened": "done", "email_not_opened": "cancelled"}
+        )
+        self.assertEqual(self.child(self.task, "email_opened").done_at, NOW + 4 * HOUR)
+        self.assertChildren(
+            self.tasks[1], {"email_opened": "waiting", "email_not_opened": "done"}
+        )
+
+    def test_open_in_time_moved_after_the_expiry(self):
+        """An open before the "opened" child's expiry wakes it, however late
+        the scheduler runs; one after it does not."""
+        self.open_path(self.pixel, at=NOW + 47 * HOUR)
+        self.open_path(self.pixel_of(self.tasks[1]), at=NOW + 49 * HOUR)
+        self.run_scheduler(NOW + 50 * HOUR)
+        self.assertChildren(self.task, {"email_opened": "done"})
+        self.assertChildren(self.tasks[1], {"email_opened": "expired"})
+
+    def test_deferred_move_failure_spares_the_others(self):
+        """A move that fails (here an event no step type knows any more) is
+        logged and dropped; the other opens' children move."""
+        self.open_path(self.pixel)
+        self.env.cr.execute(
+            """INSERT INTO automation_flow_deferred_move (task_id, event, at)
+               VALUES (%s, 'no_such_event', %s)""",
+            [self.tasks[1].id, NOW + HOUR],
+        )
+        with self.assertLogs(
+            "odoo.addons.automation_flow.models.automation_flow_deferred_move",
+            "WARNING",
+        ) as logs:
+            self.run_scheduler(NOW + 2 * HOUR)
+        self.assertIn(
+            f"Could not move the children of tasks [{self.tasks[1].id}]", logs.output[0]
+        )
+        self.assertEqual(self.deferred_moves(), [])
+        self.assertChildren(self.task, {"email_opened": "done"})
+        self.assertChildren(self.tasks[1], {"email_opened": "waiting"})
+
+    def pixel_of(self, task):
+        token = self.env["automation.flow.task"]._tracking_token(task.id)
+        return f"/automation_flow/open/{task.id}/{token}/blank.gif"
+
+    def deferred_moves(self):
+        self.env.cr.execute(
+            "SELECT task_id, event, at FROM automation_flow_deferred_move ORDER BY id"
+        )
+        return self.env.cr.fetchall()
 
     def test_open_creates_no_session(self):
         """The open route neither needs nor creates a session."""
@@ -116,6 +178,7 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         response = self.open_path(self.pixel)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.task.opened_at, NOW + HOUR)
+        self.run_scheduler(NOW + HOUR)
         self.assertChildren(self.task, {"email_opened": ("scheduled", NOW + 2 * HOUR)})
 
     def test_open_forged_token(self):
@@ -199,6 +262,7 @@ class TestEmailTracking(AutomationFlowEventCase, HttpCase):
         """A waiting step whose expiry passed is expired, not woken."""
         self.open_path(self.pixel, at=NOW + 49 * HOUR)
         self.assertEqual(self.task.opened_at, NOW + 49 * HOUR)
+        self.run_scheduler(NOW + 49 * HOUR)
         self.assertChildren(self.task, {"email_opened": "expired"})
 
     def test_event_of_ended_flow(self):

@@ -90,7 +90,8 @@ class TestEventRobustness(AutomationFlowEventCase, HttpCase):
         response = self.open_path(self.pixel, at=NOW + HOUR)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "image/gif")
-        self.assertChildren(self.task, {"email_opened": ("scheduled", NOW + HOUR)})
+        self.assertChildren(self.task, {"email_opened": "waiting"})
+        # The scheduler's next run moves the child as of the open and runs it.
         self.run_scheduler(NOW + HOUR)
         self.assertChildren(self.task, {"email_opened": "done"})
 

@@ -36,6 +36,7 @@ class TestTrackingTrust(AutomationFlowEventCase, HttpCase):
         self.assertFalse(task.opened_at)
         self.assertFalse(task.clicked_at)
         self.assertFalse(self.clicks())
+        self.assertFalse(self.env["automation.flow.deferred.move"].sudo().search([]))
         self.assertChildren(
             task,
             {
@@ -93,6 +94,7 @@ class TestTrackingTrust(AutomationFlowEventCase, HttpCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(ann.opened_at, NOW + HOUR)
+        self.run_scheduler(NOW + HOUR)
         self.assertChildren(ann, {"email_opened": ("scheduled", NOW + 2 * HOUR)})
 
         code = self.links[0].split("/")[2]
