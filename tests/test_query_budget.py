@@ -22,10 +22,11 @@ ENROLL_BUDGET = 3
 # cron included, and the wait-until part of the run (the sweep's select and
 # the timeout's update, once per run), the recovery of interrupted webhook
 # calls (its select, once per run) and the moves the opens since the last
-# run left (their select, once per run: none here). The consent of the email's marketing flow
-# adds 2: the read of the recipients' addresses before the body is rendered
-# and the check of the batch's addresses against the blacklist and the
-# opt-outs (tests/test_contact_caps.py: the caps add 1 more, when set).
+# run left (their select, once per run: none here). The consent of the
+# email's marketing flow adds 2: the read of the recipients' addresses
+# before the body is rendered and the check of the batch's addresses
+# against the blacklist and the opt-outs (tests/test_contact_caps.py: the
+# caps add 1 more, when set).
 # 59 before the steps' results were written with the tasks' end (one UPDATE
 # less per step) and the activities inserted whole (no UPDATE after them).
 EXECUTE_BUDGET = 57

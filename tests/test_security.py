@@ -83,6 +83,28 @@ class TestSecurity(AutomationFlowCase):
             set(user_flow.enrollment_ids.task_ids.mapped("state")), {"done"}
         )
 
+    def test_opens_waiting_for_the_scheduler_are_nobodys_to_change(self):
+        """The rows an open leaves for the scheduler name tasks of every
+        company: no flow group reads them, no one but the engine writes."""
+        self.env["automation.flow.deferred.move"].create(
+            {"task_id": 1, "event": "opened", "at": "2026-03-02 10:00:00"}
+        )
+        admin = new_test_user(
+            self.env, login="flow_admin", groups="base.group_user,base.group_system"
+        )
+        for user in (self.manager, self.user):
+            with self.assertRaises(AccessError):
+                self.env["automation.flow.deferred.move"].with_user(user).search([])
+        moves = self.env["automation.flow.deferred.move"].with_user(admin)
+        self.assertEqual(moves.search([]).event, "opened")
+        for forbidden in (
+            lambda: moves.create({"task_id": 2, "event": "opened", "at": False}),
+            lambda: moves.search([]).write({"event": "clicked"}),
+            lambda: moves.search([]).unlink(),
+        ):
+            with self.assertRaises(AccessError):
+                forbidden()
+
     def test_other_company_flows_are_invisible(self):
         other_company = self.env["res.company"].create({"name": "Other company"})
         flow = self.create_flow(company_id=other_company.id)
